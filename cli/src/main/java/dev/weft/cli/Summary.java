@@ -1,0 +1,39 @@
+package dev.weft.cli;
+
+import dev.weft.store.Counters;
+import dev.weft.store.NodeStats;
+import dev.weft.store.RunRow;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/** The run summary printed after `weft run` / `weft resume` and by `weft show`. */
+final class Summary {
+    private Summary() {}
+
+    static void print(PrintWriter out, RunRow run, List<NodeStats> nodes) {
+        Counters c = run.counters();
+        out.println("run       " + run.id() + (run.simulated() ? "   [SIMULATED: answers come from the offline simulator, not a model]" : ""));
+        out.println("workflow  " + run.workflowName() + "  (" + run.workflowPath() + ")");
+        out.println("status    " + run.status().label() + (run.message() == null ? "" : ": " + run.message()));
+        out.println("started   " + Format.time(run.createdAt())
+                + (run.finishedAt() == null ? "" : "   finished " + Format.time(run.finishedAt())
+                + " (" + Format.seconds((run.finishedAt() - run.createdAt()) / 1000.0) + ")"));
+        out.println("records   " + c.done() + " done · " + c.failed() + " failed · " + c.filtered() + " filtered"
+                + (run.total() == null ? "" : " · " + run.total() + " in source"));
+        out.println("steps     " + c.steps() + " · model calls " + c.calls() + " · cache hits " + c.cacheHits() + " · retries " + c.retries());
+        out.println("tokens    " + c.tokensIn() + " in · " + c.tokensOut() + " out · cost " + Format.cost(c.cost()));
+        if (run.outputPath() != null) out.println("output    " + run.outputPath());
+        if (!nodes.isEmpty()) {
+            out.println();
+            out.println(String.format(Locale.ROOT, "%-16s %-10s %7s %7s %7s %7s %7s %9s %9s %9s %10s",
+                    "node", "kind", "visits", "calls", "hits", "retries", "failed", "mean ms", "max ms", "tokens", "cost"));
+            for (NodeStats n : nodes) {
+                out.println(String.format(Locale.ROOT, "%-16s %-10s %7d %7d %7d %7d %7d %9.1f %9d %9d %10s",
+                        n.node(), n.kind(), n.visits(), n.calls(), n.cacheHits(), n.retries(), n.failures(), n.meanMillis(),
+                        n.maxMillis(), n.tokensIn() + n.tokensOut(), Format.cost(n.cost())));
+            }
+        }
+        out.flush();
+    }
+}

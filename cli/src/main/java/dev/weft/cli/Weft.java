@@ -1,0 +1,85 @@
+package dev.weft.cli;
+
+import dev.weft.WeftException;
+import dev.weft.template.TemplateEngine;
+import dev.weft.workflow.InvalidWorkflowException;
+import dev.weft.workflow.NodeKinds;
+import dev.weft.workflow.Problem;
+import dev.weft.workflow.WorkflowLoader;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code weft} command. Exit codes: 0 done, 1 the run could not complete, 2 invalid input. */
+@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Weft.Version.class,
+        description = "Build synthetic training data with language models: workflows as YAML graphs, cached, resumable.",
+        subcommands = {ValidateCommand.class, RunCommand.class, ResumeCommand.class, RunsCommand.class, ShowCommand.class,
+                ExportCommand.class, SchemaCommand.class, CommandLine.HelpCommand.class})
+public final class Weft implements Runnable {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int INVALID = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this directly). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Weft());
+        cl.setExecutionExceptionHandler(Weft::handle);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("weft: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return INVALID;
+        });
+        return cl.execute(args);
+    }
+
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof InvalidWorkflowException iw) {
+            for (Problem p : iw.problems()) err.println(p);
+            err.println(iw.problems().size() == 1 ? "1 problem" : iw.problems().size() + " problems");
+            err.flush();
+            return INVALID;
+        }
+        if (e instanceof UserInputException) {
+            err.println("weft: " + e.getMessage());
+            err.flush();
+            return INVALID;
+        }
+        if (e instanceof WeftException) {
+            err.println("weft: " + e.getMessage());
+            err.flush();
+            return FAILED;
+        }
+        err.println("weft: unexpected error: " + e);
+        err.println("This is a bug in Weft; please report it with the command you ran.");
+        err.flush();
+        return FAILED;
+    }
+
+    static WorkflowLoader loader() {
+        return new WorkflowLoader(NodeKinds.builtIn(), new TemplateEngine());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        public String[] getVersion() {
+            String v = Weft.class.getPackage().getImplementationVersion();
+            return new String[] {"weft " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}

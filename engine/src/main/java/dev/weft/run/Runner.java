@@ -1,0 +1,303 @@
+package dev.weft.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.WeftException;
+import dev.weft.model.ModelGateway;
+import dev.weft.model.ModelProfile;
+import dev.weft.sink.OrderedOutput;
+import dev.weft.sink.OutputFormat;
+import dev.weft.source.RecordReader;
+import dev.weft.source.SourceRecord;
+import dev.weft.store.Counters;
+import dev.weft.store.RecordRow;
+import dev.weft.store.RecordStatus;
+import dev.weft.store.RunRow;
+import dev.weft.store.RunStatus;
+import dev.weft.store.Store;
+import dev.weft.store.StoreException;
+import dev.weft.template.TemplateEngine;
+import dev.weft.workflow.Workflow;
+import dev.weft.workflow.WorkflowLoader;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Starts and resumes runs: streams the source, runs each record on its own virtual thread
+ * (at most {@code concurrency} at once), writes the output in source order, and keeps the store
+ * current so that a killed run can be resumed without redoing finished work. One Runner runs one
+ * run at a time; {@link #interrupt()} may be called from any thread (e.g. a Ctrl-C hook).
+ */
+public final class Runner {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PAGE = 1000;
+    private final WorkflowLoader loader;
+    private final TemplateEngine templates;
+    private final Store store;
+    private volatile boolean interrupted;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    public Runner(WorkflowLoader loader, TemplateEngine templates, Store store) {
+        this.loader = loader;
+        this.templates = templates;
+        this.store = store;
+    }
+
+    /** Asks the run to stop: no new record starts, the run is marked interrupted and can be resumed. */
+    public void interrupt() {
+        interrupted = true;
+    }
+
+    /** Waits (bounded) until the run has recorded how it ended; for a Ctrl-C hook. */
+    public void awaitFinished(long millis) throws InterruptedException {
+        finished.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Checks the workflow, records a new run and runs it. */
+    public RunResult start(Path workflowFile, RunOptions options, RunMonitor monitor) {
+        Workflow wf = loader.load(workflowFile, options.overrides());
+        ModelGateway gateway = gateway(wf, options);
+        long now = System.currentTimeMillis();
+        String id = RunIds.next();
+        RunRow run = new RunRow(id, wf.name(), wf.file().toAbsolutePath().normalize().toString(), wf.hash(), bundleJson(wf),
+                StoredOptions.write(options), RunStatus.RUNNING, simulated(wf, options), now, now, null, null, null,
+                Counters.ZERO, wf.sink() == null ? null : wf.sink().path().toString());
+        store.createRun(run);
+        return execute(wf, run, options, gateway, monitor, false);
+    }
+
+    /**
+     * Continues a run that did not complete: records already done or filtered are not redone,
+     * failed ones are tried again, and every step that finished before is a cache hit.
+     *
+     * @param more extra overrides (e.g. a new base URL) and, if not null, a new concurrency
+     */
+    public RunResult resume(String runId, dev.weft.workflow.Overrides more, Integer concurrency, Map<String, String> environment,
+                            RunMonitor monitor) {
+        RunRow run = store.run(runId).orElseThrow(() -> new WeftException("no run '" + runId + "' in " + store.file()
+                + "; `weft runs` lists the runs"));
+        RunOptions stored = StoredOptions.read(run.options(), environment);
+        RunOptions options = stored.withOverrides(stored.overrides().plus(more));
+        if (concurrency != null) options = options.withConcurrency(concurrency);
+        Map<String, String> bundle;
+        try {
+            bundle = JSON.readValue(run.bundle(), new TypeReference<Map<String, String>>() {});
+        } catch (JsonProcessingException e) {
+            throw new WeftException("the stored workflow of run " + runId + " is unreadable: " + e.getOriginalMessage(), e);
+        }
+        Workflow wf = loader.load(Path.of(run.workflowPath()), bundle, options.overrides());
+        ModelGateway gateway = gateway(wf, options);
+        store.updateRunOptions(runId, StoredOptions.write(options), simulated(wf, options));
+        store.updateRunStatus(runId, RunStatus.RUNNING, null, null);
+        return execute(wf, run, options, gateway, monitor, true);
+    }
+
+    private ModelGateway gateway(Workflow wf, RunOptions options) {
+        List<ModelProfile> profiles = wf.models().values().stream().map(p -> options.simulate() ? p.simulated() : p).toList();
+        return new ModelGateway(profiles, options.environment(), options.cacheMode() == CacheMode.ONLY);
+    }
+
+    private static boolean simulated(Workflow wf, RunOptions options) {
+        return !wf.models().isEmpty() && (options.simulate() || wf.models().values().stream().allMatch(ModelProfile::isSimulated));
+    }
+
+    private static String bundleJson(Workflow wf) {
+        try {
+            return JSON.writeValueAsString(wf.bundle());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private RunResult execute(Workflow wf, RunRow run, RunOptions options, ModelGateway gateway, RunMonitor monitor, boolean resuming) {
+        long t0 = System.nanoTime();
+        String runId = run.id();
+        Counters before = resuming ? store.countersFromRows(runId) : Counters.ZERO;
+        monitor.start(runId, before, resuming ? before.done() + before.filtered() : 0);
+        countInBackground(wf, options, monitor, runId);
+        OutputFormat format = wf.sink() == null ? null : new OutputFormat(wf.sink().format(), wf.sink().map(), templates);
+        OrderedOutput output = wf.sink() == null ? null : new OrderedOutput(wf.sink().path(), 0);
+        Semaphore window = new Semaphore(options.concurrency());
+        int maxBuffered = Math.max(1024, options.concurrency() * 16);
+        AtomicReference<Throwable> fatal = new AtomicReference<>();
+        Settled settled = new Settled(runId);
+        RunStatus status = RunStatus.COMPLETED;
+        String message = null;
+        long progressAt = System.nanoTime();
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try (RecordReader reader = RecordReader.open(wf.source())) {
+            long seq = 0;
+            while (!interrupted && fatal.get() == null && (options.limit() == null || seq < options.limit()) && reader.hasNext()) {
+                SourceRecord rec = reader.next();
+                seq = rec.seq() + 1;
+                RecordRow previous = settled.at(rec.seq());
+                if (previous != null && previous.status() != RecordStatus.FAILED) {
+                    if (output != null) {
+                        if (previous.status() == RecordStatus.DONE) output.done(rec.seq(), line(format, previous));
+                        else output.skip(rec.seq());
+                    }
+                    continue;
+                }
+                if (previous != null) monitor.unrecord(RecordStatus.FAILED); // a failed record gets another try
+                while (output != null && output.buffered() > maxBuffered && fatal.get() == null && !interrupted) Thread.sleep(2);
+                window.acquire();
+                threads.submit(() -> {
+                    try {
+                        RecordRun.Result r = new RecordRun(wf, runId, rec, templates, gateway, store, options.cacheMode(), monitor, format).run();
+                        if (output != null) {
+                            if (r.line() != null) output.done(rec.seq(), r.line());
+                            else output.skip(rec.seq());
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Throwable e) {
+                        fatal.compareAndSet(null, e);
+                    } finally {
+                        window.release();
+                    }
+                });
+                if (System.nanoTime() - progressAt > 500_000_000L) {
+                    store.progress(runId, monitor.snapshot());
+                    progressAt = System.nanoTime();
+                }
+                if (store.failure().isPresent()) fatal.compareAndSet(null, store.failure().get());
+            }
+            if (interrupted) {
+                threads.shutdownNow();
+            } else {
+                threads.shutdown();
+                while (!threads.awaitTermination(200, TimeUnit.MILLISECONDS)) {
+                    if (interrupted) {
+                        threads.shutdownNow();
+                        break;
+                    }
+                    store.progress(runId, monitor.snapshot());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            interrupted = true;
+            threads.shutdownNow();
+        } catch (WeftException e) {
+            fatal.compareAndSet(null, e);
+            threads.shutdownNow();
+        } finally {
+            if (output != null) {
+                try {
+                    output.close();
+                } catch (WeftException e) {
+                    fatal.compareAndSet(null, e);
+                }
+            }
+        }
+        if (store.failure().isPresent()) fatal.compareAndSet(null, store.failure().get());
+        Throwable f = fatal.get();
+        if (f != null) {
+            status = RunStatus.FAILED;
+            message = f instanceof WeftException ? f.getMessage() : "unexpected error: " + f;
+        } else if (interrupted) {
+            status = RunStatus.INTERRUPTED;
+            message = "interrupted; continue with `weft resume " + runId + "`";
+        }
+        Counters counters = monitor.snapshot();
+        try {
+            store.progress(runId, counters);
+            store.updateRunStatus(runId, status, message, status == RunStatus.COMPLETED ? System.currentTimeMillis() : null);
+            if (status == RunStatus.COMPLETED) {
+                counters = store.countersFromRows(runId);
+                store.progress(runId, counters);
+                store.flush();
+            }
+        } catch (StoreException e) {
+            status = RunStatus.FAILED;
+            message = e.getMessage() + "; what was written before is kept: fix the cause and run `weft resume " + runId + "`";
+        } finally {
+            finished.countDown();
+        }
+        return new RunResult(runId, wf.name(), status, message, counters, wf.sink() == null ? null : wf.sink().path(),
+                output == null ? 0 : output.written(), simulated(wf, options), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String line(OutputFormat format, RecordRow previous) {
+        try {
+            Map<String, Object> state = JSON.readValue(previous.stateJson(), new TypeReference<java.util.LinkedHashMap<String, Object>>() {});
+            return JSON.writeValueAsString(format.apply(state));
+        } catch (JsonProcessingException e) {
+            throw new WeftException("stored record " + previous.recordId() + " is unreadable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Counts the source's records on the side, so that progress can show a total and an ETA. */
+    private void countInBackground(Workflow wf, RunOptions options, RunMonitor monitor, String runId) {
+        Thread.ofVirtual().name("weft-count").start(() -> {
+            long n = -1;
+            if (wf.source().generate() != null) {
+                n = wf.source().generate();
+            } else if (!wf.source().format().equals("json")) {
+                try (BufferedReader r = Files.newBufferedReader(wf.source().path(), StandardCharsets.UTF_8)) {
+                    long lines = 0;
+                    String l;
+                    while ((l = r.readLine()) != null) if (!l.isBlank()) lines++;
+                    n = wf.source().format().equals("csv") ? Math.max(0, lines - 1) : lines;
+                } catch (IOException | RuntimeException e) {
+                    n = -1;
+                }
+            }
+            if (n >= 0 && options.limit() != null) n = Math.min(n, options.limit());
+            if (n >= 0) {
+                monitor.total(n);
+                try {
+                    store.updateRunTotal(runId, n);
+                } catch (StoreException ignored) {
+                    // the run's own loop reports store failures
+                }
+            }
+        });
+    }
+
+    /** The records a run settled before, read page by page in source order alongside the source. */
+    private final class Settled {
+        private final String runId;
+        private final ArrayDeque<RecordRow> page = new ArrayDeque<>();
+        private long after = -1;
+        private boolean exhausted;
+
+        Settled(String runId) {
+            this.runId = runId;
+        }
+
+        RecordRow at(long seq) {
+            while (true) {
+                if (page.isEmpty()) {
+                    if (exhausted) return null;
+                    List<RecordRow> rows = store.records(runId, after, PAGE);
+                    if (rows.isEmpty()) {
+                        exhausted = true;
+                        return null;
+                    }
+                    page.addAll(rows);
+                    after = rows.get(rows.size() - 1).seq();
+                }
+                RecordRow head = page.peekFirst();
+                if (head.seq() < seq) {
+                    page.pollFirst();
+                } else {
+                    return head.seq() == seq ? page.pollFirst() : null;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.weft.run;
+
+import dev.weft.model.Endpoint;
+import dev.weft.model.ModelCall;
+import dev.weft.model.ModelException;
+import dev.weft.model.ModelGateway;
+import dev.weft.model.ModelRequest;
+import dev.weft.model.ModelResponse;
+import dev.weft.spi.StepContext;
+import dev.weft.spi.StepFailedException;
+import dev.weft.store.CacheEntry;
+import dev.weft.store.Store;
+import dev.weft.template.Expression;
+import dev.weft.template.Template;
+import dev.weft.template.TemplateEngine;
+import dev.weft.workflow.NodeDef;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One node visit by one record: the {@link StepContext} its node sees, and the tally of what it
+ * cost (calls, cache hits, retries, tokens). Used by one thread only.
+ */
+final class Step implements StepContext {
+    private final NodeDef node;
+    private final Map<String, Object> state;
+    private final String recordId;
+    private final int visit;
+    private final long workflowSeed;
+    private final TemplateEngine templates;
+    private final ModelGateway models;
+    private final Store store;
+    private final CacheMode cacheMode;
+    final List<String> cacheKeys = new ArrayList<>();
+    int calls;
+    int cacheHits;
+    int retries;
+    long tokensIn;
+    long tokensOut;
+    double cost;
+
+    Step(NodeDef node, Map<String, Object> state, String recordId, int visit, long workflowSeed, TemplateEngine templates,
+         ModelGateway models, Store store, CacheMode cacheMode) {
+        this.node = node;
+        this.state = Collections.unmodifiableMap(state);
+        this.recordId = recordId;
+        this.visit = visit;
+        this.workflowSeed = workflowSeed;
+        this.templates = templates;
+        this.models = models;
+        this.store = store;
+        this.cacheMode = node.cache() || cacheMode == CacheMode.ONLY ? cacheMode : CacheMode.REFRESH;
+    }
+
+    @Override
+    public Map<String, Object> state() {
+        return state;
+    }
+
+    @Override
+    public String recordId() {
+        return recordId;
+    }
+
+    @Override
+    public int visit() {
+        return visit;
+    }
+
+    @Override
+    public long seed() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((workflowSeed + "\u0000" + recordId + "\u0000" + node.name() + "\u0000" + visit).getBytes(StandardCharsets.UTF_8));
+            byte[] h = md.digest();
+            long s = 0;
+            for (int i = 0; i < 8; i++) s = (s << 8) | (h[i] & 0xff);
+            return s;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String render(Template template) {
+        return templates.render(template, state);
+    }
+
+    @Override
+    public Object evaluate(Expression expression) {
+        return templates.evaluate(expression, state);
+    }
+
+    @Override
+    public boolean test(Expression expression) {
+        return templates.test(expression, state);
+    }
+
+    @Override
+    public ModelResponse ask(String profileName, ModelRequest request) throws InterruptedException {
+        Endpoint endpoint = models.endpoint(profileName);
+        String requestJson = CacheKeys.requestJson(request);
+        String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, cacheKeys.size());
+        cacheKeys.add(key);
+        if (cacheMode != CacheMode.REFRESH) {
+            Optional<CacheEntry> hit = store.cacheGet(key);
+            if (hit.isPresent()) {
+                cacheHits++;
+                CacheEntry e = hit.get();
+                return new ModelResponse(e.responseText(), e.tokensIn(), e.tokensOut(), "cached");
+            }
+            if (cacheMode == CacheMode.ONLY) {
+                throw new StepFailedException("--cache-only: no remembered answer for this call of node '" + node.name()
+                        + "' (model '" + profileName + "'); run without --cache-only to call the model");
+            }
+        }
+        ModelCall call;
+        try {
+            call = endpoint.call(request);
+        } catch (ModelException e) {
+            throw new StepFailedException(e.getMessage(), e);
+        }
+        calls++;
+        retries += call.retries();
+        ModelResponse r = call.response();
+        tokensIn += r.inputTokens();
+        tokensOut += r.outputTokens();
+        cost += call.cost();
+        store.cachePut(new CacheEntry(key, profileName, endpoint.profile().provider(), endpoint.profile().model(), requestJson,
+                r.text(), r.inputTokens(), r.outputTokens(), System.currentTimeMillis()), cacheMode == CacheMode.REFRESH);
+        return r;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.weft.sink;
+
+import dev.weft.WeftException;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeMap;
+
+/**
+ * Writes finished records to a JSONL file in source order, whatever order they finish in: a
+ * record that finishes early waits in a buffer until every record before it is settled. Two runs
+ * of the same inputs therefore write the same bytes. Thread-safe (records finish on many threads).
+ */
+public final class OrderedOutput implements AutoCloseable {
+    private static final String SKIP = new String("skip"); // compared by identity
+    private final BufferedWriter out;
+    private final TreeMap<Long, String> waiting = new TreeMap<>();
+    private long next;
+    private long written;
+
+    /** @param first the first seq that will be settled (0 for a run from the start) */
+    public OrderedOutput(Path path, long first) {
+        this.next = first;
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new WeftException("cannot write the output file " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A record's output line (JSON without the newline). */
+    public synchronized void done(long seq, String line) {
+        waiting.put(seq, line);
+        drain();
+    }
+
+    /** A record that produces no line (filtered or failed). */
+    public synchronized void skip(long seq) {
+        waiting.put(seq, SKIP);
+        drain();
+    }
+
+    /** How many settled records wait for an earlier one. */
+    public synchronized int buffered() {
+        return waiting.size();
+    }
+
+    public synchronized long written() {
+        return written;
+    }
+
+    private void drain() {
+        try {
+            while (!waiting.isEmpty() && waiting.firstKey() == next) {
+                String line = waiting.pollFirstEntry().getValue();
+                if (line != SKIP) {
+                    out.write(line);
+                    out.write('\n');
+                    written++;
+                }
+                next++;
+            }
+            if (waiting.isEmpty()) out.flush();
+        } catch (IOException e) {
+            throw new WeftException("cannot write the output file: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new WeftException("cannot finish the output file: " + e.getMessage(), e);
+        }
+    }
+}

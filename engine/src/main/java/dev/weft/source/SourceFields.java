@@ -1,0 +1,28 @@
+package dev.weft.source;
+
+import dev.weft.WeftException;
+import dev.weft.workflow.Problems;
+import dev.weft.workflow.SourceDef;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The fields a source provides, for the static field-flow check: the union of the first records'
+ * fields (a CSV's header), since a data file has no declared schema.
+ */
+public final class SourceFields {
+    private static final int SAMPLE = 100;
+
+    private SourceFields() {}
+
+    public static Set<String> of(SourceDef source, Problems problems) {
+        Set<String> fields = new LinkedHashSet<>();
+        if (source == null || source.generate() != null) return fields;
+        try (RecordReader r = RecordReader.open(source)) {
+            for (int i = 0; i < SAMPLE && r.hasNext(); i++) fields.addAll(r.next().fields().keySet());
+        } catch (WeftException e) {
+            problems.add(source.location(), e.getMessage());
+        }
+        return fields;
+    }
+}

@@ -1,0 +1,276 @@
+package dev.weft.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Runs, records, steps and the step cache in one SQLite file. Reads go through a small pool of
+ * connections (WAL lets them run beside the writer); every write goes through the one
+ * {@link BatchWriter}. Thread-safe.
+ */
+public final class Store implements AutoCloseable {
+    private final Path file;
+    private final HikariDataSource readers;
+    private final Jdbi read;
+    private final BatchWriter writer;
+
+    private Store(Path file) {
+        this.file = file;
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        config.setBusyTimeout(30_000);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource ds = new SQLiteDataSource(config);
+        ds.setUrl("jdbc:sqlite:" + file);
+        Jdbi writeJdbi = Jdbi.create(ds);
+        try (Handle h = writeJdbi.open()) {
+            Schema.create(h);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the store " + file + ": " + rootMessage(e), e);
+        }
+        // Readers share the writer's settings: SQLite cannot switch a pooled connection to read-only,
+        // and readers only ever SELECT.
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(ds);
+        hc.setMaximumPoolSize(4);
+        hc.setPoolName("weft-store-read");
+        this.readers = new HikariDataSource(hc);
+        this.read = Jdbi.create(readers);
+        this.writer = new BatchWriter(writeJdbi, file.toString());
+    }
+
+    /** Opens (and creates if needed) the store at {@code file}, e.g. {@code .weft/weft.db}. */
+    public static Store open(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot create the folder for " + file + ": " + e.getMessage(), e);
+        }
+        return new Store(file);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** A write failure, if one happened; once set, every later write is refused with it. */
+    public Optional<StoreException> failure() {
+        return Optional.ofNullable(writer.failure());
+    }
+
+    public void flush() {
+        writer.flush();
+    }
+
+    // ---- runs
+
+    public void createRun(RunRow r) {
+        writer.submit(h -> h.createUpdate("""
+                INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, bundle, options, status, simulated,
+                  created_at, updated_at, finished_at, message, total, output_path)
+                VALUES (:id, :name, :path, :hash, :bundle, :options, :status, :simulated, :created, :updated, :finished,
+                  :message, :total, :output)""")
+                .bind("id", r.id()).bind("name", r.workflowName()).bind("path", r.workflowPath())
+                .bind("hash", r.workflowHash()).bind("bundle", r.bundle()).bind("options", r.options())
+                .bind("status", r.status().label()).bind("simulated", r.simulated() ? 1 : 0)
+                .bind("created", r.createdAt()).bind("updated", r.updatedAt()).bind("finished", r.finishedAt())
+                .bind("message", r.message()).bind("total", r.total()).bind("output", r.outputPath())
+                .execute());
+        writer.flush();
+    }
+
+    public void updateRunStatus(String runId, RunStatus status, String message, Long finishedAt) {
+        long now = System.currentTimeMillis();
+        writer.submit(h -> h.createUpdate("UPDATE runs SET status = :s, message = :m, finished_at = :f, updated_at = :u WHERE id = :id")
+                .bind("s", status.label()).bind("m", message).bind("f", finishedAt).bind("u", now).bind("id", runId).execute());
+        writer.flush();
+    }
+
+    public void updateRunOptions(String runId, String options, boolean simulated) {
+        writer.submit(h -> h.createUpdate("UPDATE runs SET options = :o, simulated = :s WHERE id = :id")
+                .bind("o", options).bind("s", simulated ? 1 : 0).bind("id", runId).execute());
+    }
+
+    public void updateRunTotal(String runId, Long total) {
+        writer.submit(h -> h.createUpdate("UPDATE runs SET total = :t WHERE id = :id").bind("t", total).bind("id", runId).execute());
+    }
+
+    /** Queues the run's counters; they are committed with the next batch. */
+    public void progress(String runId, Counters c) {
+        long now = System.currentTimeMillis();
+        writer.submit(h -> h.createUpdate("""
+                UPDATE runs SET done = :done, failed = :failed, filtered = :filtered, steps = :steps, calls = :calls,
+                  cache_hits = :hits, retries = :retries, tokens_in = :tin, tokens_out = :tout, cost = :cost, updated_at = :u
+                WHERE id = :id""")
+                .bind("done", c.done()).bind("failed", c.failed()).bind("filtered", c.filtered()).bind("steps", c.steps())
+                .bind("calls", c.calls()).bind("hits", c.cacheHits()).bind("retries", c.retries())
+                .bind("tin", c.tokensIn()).bind("tout", c.tokensOut()).bind("cost", c.cost()).bind("u", now)
+                .bind("id", runId).execute());
+    }
+
+    public Optional<RunRow> run(String id) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM runs WHERE id = :id").bind("id", id)
+                .map((rs, ctx) -> runRow(rs)).findOne());
+    }
+
+    /** Runs, newest first. */
+    public List<RunRow> runs(int limit) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT :n")
+                .bind("n", limit).map((rs, ctx) -> runRow(rs)).list());
+    }
+
+    /** Run ids that start with {@code prefix} (so users can type a short prefix). */
+    public List<String> runIdsStartingWith(String prefix) {
+        return read.withHandle(h -> h.createQuery("SELECT id FROM runs WHERE id LIKE :p ESCAPE '\\' ORDER BY id")
+                .bind("p", prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+                .mapTo(String.class).list());
+    }
+
+    /** Totals recomputed from the records and steps tables (the truth after a resume). */
+    public Counters countersFromRows(String runId) {
+        return read.withHandle(h -> {
+            long[] rec = h.createQuery("""
+                    SELECT SUM(status = 'done'), SUM(status = 'failed'), SUM(status = 'filtered') FROM records WHERE run_id = :id""")
+                    .bind("id", runId).map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).one();
+            return h.createQuery("""
+                    SELECT COUNT(*), COALESCE(SUM(calls),0), COALESCE(SUM(cache_hits),0), COALESCE(SUM(retries),0),
+                      COALESCE(SUM(tokens_in),0), COALESCE(SUM(tokens_out),0), COALESCE(SUM(cost),0) FROM steps WHERE run_id = :id""")
+                    .bind("id", runId)
+                    .map((rs, ctx) -> new Counters(rec[0], rec[1], rec[2], rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                            rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getDouble(7)))
+                    .one();
+        });
+    }
+
+    public List<NodeStats> nodeStats(String runId) {
+        return read.withHandle(h -> h.createQuery("""
+                SELECT node, MIN(kind), COUNT(*), SUM(calls), SUM(cache_hits), SUM(retries), SUM(error IS NOT NULL),
+                  AVG(duration_ms), MAX(duration_ms), SUM(tokens_in), SUM(tokens_out), SUM(cost), MIN(started_at) AS first
+                FROM steps WHERE run_id = :id GROUP BY node ORDER BY first""")
+                .bind("id", runId)
+                .map((rs, ctx) -> new NodeStats(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getDouble(12)))
+                .list());
+    }
+
+    // ---- records and steps
+
+    public void recordFinished(RecordRow r) {
+        long now = System.currentTimeMillis();
+        writer.submit(h -> h.createUpdate("""
+                INSERT OR REPLACE INTO records (run_id, seq, record_id, status, state, error, node, updated_at)
+                VALUES (:run, :seq, :rid, :status, :state, :error, :node, :u)""")
+                .bind("run", r.runId()).bind("seq", r.seq()).bind("rid", r.recordId()).bind("status", r.status().label())
+                .bind("state", r.stateJson()).bind("error", r.error()).bind("node", r.node()).bind("u", now).execute());
+    }
+
+    /** Forgets a record's earlier failure, so that a resumed run tries it again. */
+    public void forgetRecord(String runId, long seq) {
+        writer.submit(h -> h.createUpdate("DELETE FROM records WHERE run_id = :r AND seq = :s").bind("r", runId).bind("s", seq).execute());
+    }
+
+    public void step(StepRow s) {
+        writer.submit(h -> h.createUpdate("""
+                INSERT OR REPLACE INTO steps (run_id, seq, node, visit, kind, started_at, duration_ms, calls, cache_hits, retries,
+                  tokens_in, tokens_out, cost, cache_keys, error)
+                VALUES (:run, :seq, :node, :visit, :kind, :started, :dur, :calls, :hits, :retries, :tin, :tout, :cost, :keys, :error)""")
+                .bind("run", s.runId()).bind("seq", s.seq()).bind("node", s.node()).bind("visit", s.visit()).bind("kind", s.kind())
+                .bind("started", s.startedAt()).bind("dur", s.durationMillis()).bind("calls", s.calls()).bind("hits", s.cacheHits())
+                .bind("retries", s.retries()).bind("tin", s.tokensIn()).bind("tout", s.tokensOut()).bind("cost", s.cost())
+                .bind("keys", String.join(",", s.cacheKeys())).bind("error", s.error()).execute());
+    }
+
+    /** Finished records of a run with {@code seq > after}, in source order, at most {@code limit}. */
+    public List<RecordRow> records(String runId, long after, int limit) {
+        return read.withHandle(h -> h.createQuery("""
+                SELECT * FROM records WHERE run_id = :r AND seq > :after ORDER BY seq LIMIT :n""")
+                .bind("r", runId).bind("after", after).bind("n", limit).map((rs, ctx) -> recordRow(rs)).list());
+    }
+
+    public List<StepRow> steps(String runId, long seq) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM steps WHERE run_id = :r AND seq = :s ORDER BY started_at, node, visit")
+                .bind("r", runId).bind("s", seq)
+                .map((rs, ctx) -> new StepRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("node"), rs.getInt("visit"),
+                        rs.getString("kind"), rs.getLong("started_at"), rs.getLong("duration_ms"), rs.getInt("calls"),
+                        rs.getInt("cache_hits"), rs.getInt("retries"), rs.getLong("tokens_in"), rs.getLong("tokens_out"),
+                        rs.getDouble("cost"), splitKeys(rs.getString("cache_keys")), rs.getString("error")))
+                .list());
+    }
+
+    // ---- cache
+
+    public Optional<CacheEntry> cacheGet(String key) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM cache WHERE key = :k").bind("k", key)
+                .map((rs, ctx) -> new CacheEntry(rs.getString("key"), rs.getString("profile"), rs.getString("provider"),
+                        rs.getString("model"), rs.getString("request"), rs.getString("response"), rs.getInt("tokens_in"),
+                        rs.getInt("tokens_out"), rs.getLong("created_at")))
+                .findOne());
+    }
+
+    /** Remembers an answer; {@code replace} overwrites an older answer under the same key (--no-cache). */
+    public void cachePut(CacheEntry e, boolean replace) {
+        String verb = replace ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
+        writer.submit(h -> h.createUpdate(verb + """
+                 INTO cache (key, profile, provider, model, request, response, tokens_in, tokens_out, created_at)
+                VALUES (:k, :p, :prov, :m, :req, :resp, :tin, :tout, :c)""")
+                .bind("k", e.key()).bind("p", e.profile()).bind("prov", e.provider()).bind("m", e.model())
+                .bind("req", e.requestJson()).bind("resp", e.responseText()).bind("tin", e.tokensIn()).bind("tout", e.tokensOut())
+                .bind("c", e.createdAt()).execute());
+    }
+
+    /** Runs one write in the writer's order; for callers with a write of their own. */
+    public void write(Consumer<Handle> write) {
+        writer.submit(write);
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        readers.close();
+    }
+
+    private static List<String> splitKeys(String s) {
+        return s == null || s.isEmpty() ? List.of() : Arrays.asList(s.split(","));
+    }
+
+    private static RunRow runRow(ResultSet rs) throws SQLException {
+        long total = rs.getLong("total");
+        Long totalOrNull = rs.wasNull() ? null : total;
+        long fin = rs.getLong("finished_at");
+        Long finished = rs.wasNull() ? null : fin;
+        return new RunRow(rs.getString("id"), rs.getString("workflow_name"), rs.getString("workflow_path"),
+                rs.getString("workflow_hash"), rs.getString("bundle"), rs.getString("options"),
+                RunStatus.parse(rs.getString("status")), rs.getInt("simulated") == 1, rs.getLong("created_at"),
+                rs.getLong("updated_at"), finished, rs.getString("message"), totalOrNull,
+                new Counters(rs.getLong("done"), rs.getLong("failed"), rs.getLong("filtered"), rs.getLong("steps"),
+                        rs.getLong("calls"), rs.getLong("cache_hits"), rs.getLong("retries"), rs.getLong("tokens_in"),
+                        rs.getLong("tokens_out"), rs.getDouble("cost")),
+                rs.getString("output_path"));
+    }
+
+    private static RecordRow recordRow(ResultSet rs) throws SQLException {
+        return new RecordRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("record_id"),
+                RecordStatus.parse(rs.getString("status")), rs.getString("state"), rs.getString("error"), rs.getString("node"));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return String.valueOf(t.getMessage());
+    }
+
+}

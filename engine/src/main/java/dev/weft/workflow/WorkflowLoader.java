@@ -1,0 +1,512 @@
+package dev.weft.workflow;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.weft.graph.GraphChecker;
+import dev.weft.model.ModelProfile;
+import dev.weft.source.SourceFields;
+import dev.weft.spi.Node;
+import dev.weft.spi.NodeConfig;
+import dev.weft.spi.NodeKind;
+import dev.weft.template.Expression;
+import dev.weft.template.Template;
+import dev.weft.template.TemplateEngine;
+import dev.weft.template.TextOrigin;
+import dev.weft.yaml.Shape;
+import dev.weft.yaml.ShapeChecker;
+import dev.weft.yaml.YamlReader;
+import dev.weft.yaml.YamlValue;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a workflow file into a checked {@link Workflow}, or throws
+ * {@link InvalidWorkflowException} with every problem found, each at its file:line:col.
+ * Thread-safe: every call works on its own state.
+ */
+public final class WorkflowLoader {
+    private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final Pattern OVERRIDE = Pattern.compile("([A-Za-z0-9_.\\-]+)=(.*)", Pattern.DOTALL);
+    private final NodeKinds kinds;
+    private final TemplateEngine templates;
+    private final ShapeChecker checker = new ShapeChecker();
+
+    public WorkflowLoader(NodeKinds kinds, TemplateEngine templates) {
+        this.kinds = kinds;
+        this.templates = templates;
+    }
+
+    public NodeKinds kinds() {
+        return kinds;
+    }
+
+    public Workflow load(Path file, Overrides overrides) {
+        return new Session(file, Map.of(), overrides).load();
+    }
+
+    /** Loads from a run's bundle (files as they were when the run started), e.g. to resume it. */
+    public Workflow load(Path file, Map<String, String> bundle, Overrides overrides) {
+        return new Session(file, bundle, overrides).load();
+    }
+
+    private final class Session {
+        private final Path file;
+        private final String label;
+        private final Map<String, String> given;
+        private final Overrides overrides;
+        private final Problems problems = new Problems();
+        private final TreeMap<String, String> bundle = new TreeMap<>();
+        private String text;
+
+        Session(Path file, Map<String, String> given, Overrides overrides) {
+            this.file = file;
+            this.label = file.toString();
+            this.given = given;
+            this.overrides = overrides;
+        }
+
+        Workflow load() {
+            text = readFile(file, Location.of(label), "workflow file");
+            if (text == null) problems.throwIfAny();
+            Optional<YamlValue> parsed = new YamlReader().read(text, label, problems);
+            if (parsed.isEmpty()) problems.throwIfAny();
+            YamlValue root = parsed.get();
+            if (!(root instanceof YamlValue.Mapping top)) {
+                problems.add(root.location(), "a workflow is a mapping with `name`, `source`, `nodes` and `edges`; found " + root.describe());
+                throw new InvalidWorkflowException(problems.list());
+            }
+            applyOverrides(top);
+            checker.check(top, Language.WORKFLOW, "the workflow", problems);
+            // Keep going after shape problems: later checks find more, and each guards its own input.
+            String name = str(top.get("name"), "workflow");
+            String description = str(top.get("description"), "");
+            long seed = top.get("seed") instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.INTEGER
+                    ? ((Number) s.toPlain()).longValue() : 0L;
+            Map<String, ModelProfile> models = models(top.get("models"));
+            SourceDef source = top.get("source") instanceof YamlValue.Mapping m ? source(m) : null;
+            Map<String, NodeDef> nodes = nodes(top.get("nodes"), models);
+            List<EdgeDef> edges = edges(top.get("edges"), nodes);
+            SinkDef sink = top.get("sink") instanceof YamlValue.Mapping m ? sink(m) : null;
+            if (!problems.isEmpty()) problems.throwIfAny();
+
+            Set<String> sourceFields = SourceFields.of(source, problems);
+            String start = GraphChecker.check(nodes, edges, sink, sourceFields, problems, top.keyLocation("nodes"));
+            problems.throwIfAny();
+            return new Workflow(name, description, file, seed, models, source, nodes, edges, sink, start,
+                    Map.copyOf(bundle), hash(bundle));
+        }
+
+        // ---- files
+
+        private String readFile(Path path, Location at, String what) {
+            String key = path.toAbsolutePath().normalize().toString();
+            String content = given.get(key);
+            if (content == null) {
+                try {
+                    content = Files.readString(path, StandardCharsets.UTF_8);
+                } catch (NoSuchFileException e) {
+                    problems.add(at, what + " not found: " + path);
+                    return null;
+                } catch (java.nio.charset.MalformedInputException e) {
+                    problems.add(at, what + " " + path + " is not UTF-8 text");
+                    return null;
+                } catch (IOException e) {
+                    problems.add(at, "cannot read " + what + " " + path + ": " + e.getMessage());
+                    return null;
+                }
+            }
+            bundle.put(key, content);
+            return content;
+        }
+
+        private Path relative(String p) {
+            Path dir = file.toAbsolutePath().getParent();
+            return dir == null ? Path.of(p) : dir.resolve(p).normalize();
+        }
+
+        // ---- overrides
+
+        private void applyOverrides(YamlValue.Mapping top) {
+            for (String s : overrides.sets()) applyOverride(top, s, "--set " + s, "");
+            for (String m : overrides.models()) applyOverride(top, m, "--model " + m, "models.");
+        }
+
+        private void applyOverride(YamlValue.Mapping top, String spec, String described, String prefix) {
+            Location at = Location.of(described);
+            Matcher matcher = OVERRIDE.matcher(spec);
+            if (!matcher.matches()) {
+                problems.add(at, "expected path=value, e.g. " + (prefix.isEmpty() ? "--set source.path=data/other.jsonl"
+                        : "--model writer.base_url=http://127.0.0.1:8000/v1"));
+                return;
+            }
+            String[] path = (prefix + matcher.group(1)).split("\\.");
+            if (!prefix.isEmpty()) {
+                if (path.length != 3) {
+                    problems.add(at, "expected PROFILE.key=value, e.g. --model writer.temperature=0.2");
+                    return;
+                }
+                if (!(top.get("models") instanceof YamlValue.Mapping models) || !models.has(path[1])) {
+                    problems.add(at, "no model profile '" + path[1] + "' in the workflow");
+                    return;
+                }
+            }
+            YamlValue.Mapping parent = top;
+            for (int i = 0; i < path.length - 1; i++) {
+                YamlValue next = parent.get(path[i]);
+                if (next == null) {
+                    YamlValue.Mapping created = new YamlValue.Mapping(at);
+                    parent.put(path[i], at, created);
+                    parent = created;
+                } else if (next instanceof YamlValue.Mapping m) {
+                    parent = m;
+                } else {
+                    problems.add(at, "'" + String.join(".", java.util.Arrays.copyOf(path, i + 1)) + "' is " + next.describe()
+                            + ", not a mapping, so it has no '" + path[i + 1] + "'");
+                    return;
+                }
+            }
+            Problems local = new Problems();
+            Optional<YamlValue> value = new YamlReader().read(matcher.group(2).isEmpty() ? "''" : matcher.group(2), described, local);
+            if (value.isEmpty() || !(value.get() instanceof YamlValue.Scalar s)) {
+                // Not a scalar: take the text as it is.
+                value = Optional.of(new YamlValue.Scalar(matcher.group(2), YamlValue.ScalarType.STRING, false, false, at));
+            } else {
+                value = Optional.of(new YamlValue.Scalar(s.text(), s.type(), false, false, at));
+            }
+            String last = path[path.length - 1];
+            parent.entries().put(last, value.get());
+            parent.keys().put(last, at);
+        }
+
+        // ---- sections
+
+        private Map<String, ModelProfile> models(YamlValue v) {
+            Map<String, ModelProfile> out = new LinkedHashMap<>();
+            if (!(v instanceof YamlValue.Mapping m)) return out;
+            m.entries().forEach((name, value) -> {
+                if (!(value instanceof YamlValue.Mapping p)) return;
+                try {
+                    var price = p.get("price_per_1k") instanceof YamlValue.Mapping pm ? pm : new YamlValue.Mapping(p.location());
+                    out.put(name, new ModelProfile(name, str(p.get("provider"), "openai"), str(p.get("model"), "?"),
+                            str(p.get("base_url"), null), str(p.get("api_key_env"), null),
+                            dbl(p.get("temperature")), dbl(p.get("top_p")), integer(p.get("max_tokens")), integer(p.get("seed")),
+                            Optional.ofNullable(integer(p.get("max_concurrency"))).orElse(32),
+                            integer(p.get("requests_per_minute")), integer(p.get("tokens_per_minute")),
+                            duration(p.get("timeout")), Optional.ofNullable(integer(p.get("max_retries"))).orElse(5),
+                            duration(p.get("retry_delay")),
+                            Optional.ofNullable(dbl(price.get("input"))).orElse(0.0),
+                            Optional.ofNullable(dbl(price.get("output"))).orElse(0.0),
+                            m.keyLocation(name)));
+                } catch (IllegalArgumentException e) {
+                    problems.add(m.keyLocation(name), "model '" + name + "': " + e.getMessage());
+                }
+                if (p.get("base_url") instanceof YamlValue.Scalar b && "openai".equals(str(p.get("provider"), ""))
+                        && !b.text().replaceAll("/+$", "").endsWith("/v1")) {
+                    problems.add(b.location(), "model '" + name + "': base_url of an OpenAI-compatible server ends in /v1, e.g. "
+                            + b.text().replaceAll("/+$", "") + "/v1");
+                }
+            });
+            return out;
+        }
+
+        private SourceDef source(YamlValue.Mapping m) {
+            boolean hasPath = m.has("path");
+            boolean hasGenerate = m.has("generate");
+            if (hasPath == hasGenerate) {
+                problems.add(m.location(), "the source needs either `path` (a data file) or `generate` (a number of empty records)");
+                return null;
+            }
+            String id = str(m.get("id"), null);
+            if (hasGenerate) {
+                Integer n = integer(m.get("generate"));
+                return n == null ? null : new SourceDef(null, null, id, n.longValue(), m.location());
+            }
+            String p = str(m.get("path"), null);
+            if (p == null) return null;
+            Path path = relative(p);
+            String format = str(m.get("format"), null);
+            if (format == null) {
+                String lower = p.toLowerCase();
+                format = lower.endsWith(".jsonl") || lower.endsWith(".ndjson") ? "jsonl" : lower.endsWith(".json") ? "json"
+                        : lower.endsWith(".csv") ? "csv" : null;
+                if (format == null) {
+                    problems.add(m.get("path").location(), "cannot tell the source format from '" + p + "'; add `format: jsonl`, `json` or `csv`");
+                    return null;
+                }
+            }
+            if (!Files.isRegularFile(path)) {
+                problems.add(m.get("path").location(), "source file not found: " + path + " (paths are relative to the workflow file)");
+                return null;
+            }
+            return new SourceDef(path, format, id, null, m.location());
+        }
+
+        private SinkDef sink(YamlValue.Mapping m) {
+            String p = str(m.get("path"), null);
+            if (p == null) return null;
+            String format = str(m.get("format"), "raw");
+            Map<String, Expression> map = new LinkedHashMap<>();
+            if (m.get("map") instanceof YamlValue.Mapping mm) {
+                mm.entries().forEach((k, v) -> {
+                    Expression e = v instanceof YamlValue.Scalar s ? templates.expression(s.text(), s.location(), problems) : null;
+                    if (e != null) map.put(k, e);
+                });
+            }
+            List<String> needs = switch (format) {
+                case "sft" -> List.of("instruction", "response");
+                case "dpo" -> List.of("prompt", "chosen", "rejected");
+                default -> List.of();
+            };
+            for (String k : needs) {
+                if (!map.containsKey(k) && problems.isEmpty()) {
+                    problems.add(m.location(), "sink format " + format + " needs `map` to name `" + k + "` (needs: "
+                            + String.join(", ", needs) + ")");
+                }
+            }
+            return new SinkDef(relative(p), format, map, m.location());
+        }
+
+        private Map<String, NodeDef> nodes(YamlValue v, Map<String, ModelProfile> models) {
+            Map<String, NodeDef> out = new LinkedHashMap<>();
+            if (!(v instanceof YamlValue.Mapping m)) return out;
+            if (m.entries().isEmpty()) problems.add(m.location(), "a workflow needs at least one node");
+            m.entries().forEach((name, value) -> {
+                Location at = m.keyLocation(name);
+                if (name.equals(EdgeDef.START) || name.equals(EdgeDef.END)) {
+                    problems.add(at, "'" + name + "' is reserved for the graph's " + (name.equals("END") ? "end" : "start") + "; name the node otherwise");
+                    return;
+                }
+                if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    problems.add(at, "node name '" + name + "' must be letters, digits and _ (it becomes a field name in templates)");
+                    return;
+                }
+                if (!(value instanceof YamlValue.Mapping config)) {
+                    problems.add(value.location(), "node '" + name + "' must be a mapping with at least `kind`");
+                    return;
+                }
+                String kindName = str(config.get("kind"), null);
+                NodeKind kind = kindName == null ? null : kinds.get(kindName);
+                if (kind == null) {
+                    Location kat = config.has("kind") ? config.get("kind").location() : config.location();
+                    List<String> names = kinds.all().stream().map(NodeKind::name).toList();
+                    String hint = kindName == null ? "" : ShapeChecker.nearest(kindName, names).map(n -> "; did you mean '" + n + "'?").orElse("");
+                    problems.add(kat, kindName == null ? "node '" + name + "' needs `kind` (one of " + String.join(", ", names) + ")"
+                            : "node '" + name + "': unknown kind '" + kindName + "'" + hint + " (known: " + String.join(", ", names) + ")");
+                    return;
+                }
+                Shape.Obj shape = Language.NODE_COMMON.with(kind.shape());
+                if (!checker.check(config, shape, "node '" + name + "'", problems)) return;
+                Node node = kind.configure(new Config(name, config, models));
+                if (node == null) return;
+                boolean cache = !(config.get("cache") instanceof YamlValue.Scalar c) || !"false".equalsIgnoreCase(c.text());
+                out.put(name, new NodeDef(name, kind.name(), kind.version(), node, cache, identity(config), at));
+            });
+            return out;
+        }
+
+        private String identity(YamlValue.Mapping config) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> plain = (Map<String, Object>) config.toPlain();
+            plain.remove("description");
+            plain.remove("cache");
+            try {
+                return CANONICAL.writeValueAsString(new TreeMap<>(plain));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private List<EdgeDef> edges(YamlValue v, Map<String, NodeDef> nodes) {
+            List<EdgeDef> out = new ArrayList<>();
+            if (!(v instanceof YamlValue.Sequence seq)) return out;
+            if (seq.items().isEmpty()) problems.add(seq.location(), "a workflow needs edges, e.g. `- first -> END`");
+            for (YamlValue item : seq.items()) {
+                if (item instanceof YamlValue.Scalar s) {
+                    String[] parts = s.text().split("->");
+                    if (parts.length < 2) {
+                        problems.add(s.location(), "an edge reads `from -> to` (or a chain `a -> b -> c`), found '" + s.text() + "'");
+                        continue;
+                    }
+                    for (int i = 0; i + 1 < parts.length; i++) {
+                        String from = parts[i].trim();
+                        String to = parts[i + 1].trim();
+                        if (checkEnds(from, to, s.location(), nodes)) out.add(new EdgeDef(from, to, null, false, null, s.location()));
+                    }
+                } else if (item instanceof YamlValue.Mapping m) {
+                    String from = str(m.get("from"), null);
+                    String to = str(m.get("to"), null);
+                    if (from == null || to == null) continue;
+                    Expression when = m.get("when") instanceof YamlValue.Scalar w ? templates.expression(w.text(), w.location(), problems) : null;
+                    boolean otherwise = m.get("otherwise") instanceof YamlValue.Scalar o && "true".equalsIgnoreCase(o.text());
+                    if (m.has("when") && otherwise) {
+                        problems.add(m.keyLocation("otherwise"), "an edge has either `when` or `otherwise: true`, not both");
+                    }
+                    if (m.has("otherwise") && !otherwise) {
+                        problems.add(m.keyLocation("otherwise"), "`otherwise: false` means nothing; leave it out");
+                    }
+                    Integer max = integer(m.get("max"));
+                    if (checkEnds(from, to, m.location(), nodes) && (when != null || !m.has("when"))) {
+                        out.add(new EdgeDef(from, to, when, otherwise, max, m.location()));
+                    }
+                }
+            }
+            return out;
+        }
+
+        private boolean checkEnds(String from, String to, Location at, Map<String, NodeDef> nodes) {
+            boolean ok = true;
+            if (from.equals(EdgeDef.END)) {
+                problems.add(at, "no edge can leave END");
+                ok = false;
+            } else if (!from.equals(EdgeDef.START) && !nodes.containsKey(from)) {
+                problems.add(at, unknownNode(from, nodes));
+                ok = false;
+            }
+            if (to.equals(EdgeDef.START)) {
+                problems.add(at, "no edge can lead to START");
+                ok = false;
+            } else if (!to.equals(EdgeDef.END) && !nodes.containsKey(to)) {
+                problems.add(at, unknownNode(to, nodes));
+                ok = false;
+            }
+            return ok;
+        }
+
+        private String unknownNode(String name, Map<String, NodeDef> nodes) {
+            if (name.isEmpty()) return "an edge names an empty node";
+            List<String> known = new ArrayList<>(nodes.keySet());
+            known.add(EdgeDef.END);
+            return "unknown node '" + name + "' in edge" + ShapeChecker.nearest(name, known).map(n -> "; did you mean '" + n + "'?").orElse("");
+        }
+
+        // ---- scalar helpers (values are shape-checked already; these only convert)
+
+        private static String str(YamlValue v, String dflt) {
+            return v instanceof YamlValue.Scalar s && s.type() != YamlValue.ScalarType.NULL ? s.text() : dflt;
+        }
+
+        private static Double dbl(YamlValue v) {
+            return v instanceof YamlValue.Scalar s && s.isNumber() ? ((Number) s.toPlain()).doubleValue() : null;
+        }
+
+        private static Integer integer(YamlValue v) {
+            return v instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.INTEGER ? ((Number) s.toPlain()).intValue() : null;
+        }
+
+        private Duration duration(YamlValue v) {
+            if (!(v instanceof YamlValue.Scalar s)) return null;
+            if (s.isNumber()) return Duration.ofMillis((long) (((Number) s.toPlain()).doubleValue() * 1000));
+            Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)").matcher(s.text().trim());
+            if (!m.matches()) {
+                problems.add(s.location(), "a duration is seconds or a number with ms, s, m or h (e.g. 30s), found '" + s.text() + "'");
+                return null;
+            }
+            double n = Double.parseDouble(m.group(1));
+            long millis = (long) switch (m.group(2)) {
+                case "ms" -> n;
+                case "s" -> n * 1000;
+                case "m" -> n * 60_000;
+                default -> n * 3_600_000;
+            };
+            return Duration.ofMillis(millis);
+        }
+
+        private final class Config implements NodeConfig {
+            private final String name;
+            private final YamlValue.Mapping yaml;
+            private final Map<String, ModelProfile> models;
+
+            Config(String name, YamlValue.Mapping yaml, Map<String, ModelProfile> models) {
+                this.name = name;
+                this.yaml = yaml;
+                this.models = models;
+            }
+
+            public String nodeName() {
+                return name;
+            }
+
+            public YamlValue.Mapping yaml() {
+                return yaml;
+            }
+
+            public Problems problems() {
+                return problems;
+            }
+
+            public Template template(YamlValue value) {
+                if (!(value instanceof YamlValue.Scalar s)) {
+                    problems.add(value.location(), "node '" + name + "': expected a template (text), found " + value.describe());
+                    return null;
+                }
+                return templates.template(s.text(), TextOrigin.ofScalar(s, s.location().file().equals(label) ? text : null), problems);
+            }
+
+            public Template templateFile(YamlValue path) {
+                if (!(path instanceof YamlValue.Scalar s)) return null;
+                Path p = relative(s.text());
+                String content = readFile(p, s.location(), "prompt file");
+                if (content == null) return null;
+                return templates.template(content, TextOrigin.ofFile(displayPath(p)), problems);
+            }
+
+            public Expression expression(YamlValue value) {
+                if (!(value instanceof YamlValue.Scalar s)) {
+                    problems.add(value.location(), "node '" + name + "': expected an expression, found " + value.describe());
+                    return null;
+                }
+                return templates.expression(s.text(), s.location(), problems);
+            }
+
+            public ModelProfile model(YamlValue value) {
+                String profile = str(value, null);
+                ModelProfile p = profile == null ? null : models.get(profile);
+                if (p == null) {
+                    problems.add(value.location(), "node '" + name + "': unknown model profile '" + profile + "'"
+                            + (models.isEmpty() ? "; declare it under `models:`"
+                            : ShapeChecker.nearest(String.valueOf(profile), models.keySet()).map(n -> "; did you mean '" + n + "'?")
+                                    .orElse(" (known: " + String.join(", ", models.keySet()) + ")")));
+                }
+                return p;
+            }
+        }
+
+        /** A prompt file as the user would name it: relative to the workflow file's label. */
+        private String displayPath(Path p) {
+            Path base = Path.of(label).getParent();
+            Path rel = file.toAbsolutePath().getParent().relativize(p);
+            return base == null ? rel.toString() : base.resolve(rel).toString();
+        }
+    }
+
+    static String hash(Map<String, String> bundle) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            new TreeMap<>(bundle).forEach((k, v) -> {
+                md.update(Path.of(k).getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(v.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            });
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

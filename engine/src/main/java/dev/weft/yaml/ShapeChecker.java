@@ -1,0 +1,145 @@
+package dev.weft.yaml;
+
+import dev.weft.workflow.Problems;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+
+/**
+ * Checks a {@link YamlValue} against a {@link Shape} and reports every mismatch with its place.
+ * Thread-safe (stateless).
+ */
+public final class ShapeChecker {
+    private static final LevenshteinDistance DISTANCE = new LevenshteinDistance(3);
+
+    /**
+     * @param what how to name the value in messages, e.g. "node 'answer'"
+     * @return true if no problem was found
+     */
+    public boolean check(YamlValue value, Shape shape, String what, Problems problems) {
+        int before = problems.size();
+        visit(value, shape, what, problems);
+        return problems.size() == before;
+    }
+
+    private void visit(YamlValue value, Shape shape, String what, Problems problems) {
+        switch (shape) {
+            case Shape.Anything a -> { }
+            case Shape.Text t -> {
+                if (!(value instanceof YamlValue.Scalar s) || s.type() == YamlValue.ScalarType.NULL) mismatch(value, shape, what, problems);
+            }
+            case Shape.Bool b -> {
+                if (!(value instanceof YamlValue.Scalar s) || s.type() != YamlValue.ScalarType.BOOLEAN) mismatch(value, shape, what, problems);
+            }
+            case Shape.Int i -> {
+                if (!(value instanceof YamlValue.Scalar s) || s.type() != YamlValue.ScalarType.INTEGER) {
+                    mismatch(value, shape, what, problems);
+                } else {
+                    long v = ((Number) s.toPlain()).longValue();
+                    if ((i.min() != null && v < i.min()) || (i.max() != null && v > i.max())) mismatch(value, shape, what, problems);
+                }
+            }
+            case Shape.Num n -> {
+                if (!(value instanceof YamlValue.Scalar s) || !s.isNumber()) {
+                    mismatch(value, shape, what, problems);
+                } else {
+                    double v = ((Number) s.toPlain()).doubleValue();
+                    if ((n.min() != null && v < n.min()) || (n.max() != null && v > n.max())) mismatch(value, shape, what, problems);
+                }
+            }
+            case Shape.Choice c -> {
+                if (!(value instanceof YamlValue.Scalar s) || !c.values().contains(s.text())) {
+                    String found = value instanceof YamlValue.Scalar s ? "'" + s.text() + "'" : value.describe();
+                    String hint = value instanceof YamlValue.Scalar s ? nearest(s.text(), c.values()).map(n -> "; did you mean '" + n + "'?").orElse("") : "";
+                    problems.add(value.location(), what + " must be " + c.expected() + ", found " + found + hint);
+                }
+            }
+            case Shape.ListOf l -> {
+                if (!(value instanceof YamlValue.Sequence seq)) {
+                    mismatch(value, shape, what, problems);
+                } else {
+                    for (int k = 0; k < seq.items().size(); k++) visit(seq.items().get(k), l.item(), what + " item " + (k + 1), problems);
+                }
+            }
+            case Shape.MapOf m -> {
+                if (!(value instanceof YamlValue.Mapping map)) {
+                    mismatch(value, shape, what, problems);
+                } else {
+                    map.entries().forEach((k, v) -> visit(v, m.value(), what + " '" + k + "'", problems));
+                }
+            }
+            case Shape.Either e -> {
+                Shape pick = null;
+                for (Shape alt : e.alternatives()) {
+                    if (sameKind(value, alt)) {
+                        pick = alt;
+                        break;
+                    }
+                }
+                if (pick == null) mismatch(value, shape, what, problems);
+                else visit(value, pick, what, problems);
+            }
+            case Shape.Obj o -> {
+                if (!(value instanceof YamlValue.Mapping map)) {
+                    mismatch(value, shape, what, problems);
+                    return;
+                }
+                for (Map.Entry<String, YamlValue> en : map.entries().entrySet()) {
+                    Shape.Field f = o.fields().get(en.getKey());
+                    if (f == null) {
+                        String hint = nearest(en.getKey(), o.fields().keySet())
+                                .map(n -> "; did you mean '" + n + "'?")
+                                .orElse("; known keys: " + String.join(", ", o.fields().keySet()));
+                        problems.add(map.keyLocation(en.getKey()), "unknown key '" + en.getKey() + "' in " + what + hint);
+                    } else {
+                        visit(en.getValue(), f.shape(), what + " `" + en.getKey() + "`", problems);
+                    }
+                }
+                o.fields().forEach((k, f) -> {
+                    if (f.required() && !map.has(k)) problems.add(map.location(), what + " needs `" + k + "`");
+                });
+            }
+        }
+    }
+
+    /** Whether a value's YAML kind (scalar type, list, mapping) fits a shape, ignoring details. */
+    public static boolean sameKind(YamlValue value, Shape shape) {
+        return switch (shape) {
+            case Shape.Anything a -> true;
+            case Shape.Text t -> value instanceof YamlValue.Scalar s && s.type() != YamlValue.ScalarType.NULL;
+            case Shape.Choice c -> value instanceof YamlValue.Scalar;
+            case Shape.Bool b -> value instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.BOOLEAN;
+            case Shape.Int i -> value instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.INTEGER;
+            case Shape.Num n -> value instanceof YamlValue.Scalar s && s.isNumber();
+            case Shape.ListOf l -> value instanceof YamlValue.Sequence;
+            case Shape.MapOf m -> value instanceof YamlValue.Mapping;
+            case Shape.Obj o -> value instanceof YamlValue.Mapping;
+            case Shape.Either e -> e.alternatives().stream().anyMatch(a -> sameKind(value, a));
+        };
+    }
+
+    private static void mismatch(YamlValue value, Shape shape, String what, Problems problems) {
+        String found = value instanceof YamlValue.Scalar s && s.type() != YamlValue.ScalarType.NULL
+                ? value.describe() + " '" + abbreviate(s.text()) + "'" : value.describe();
+        problems.add(value.location(), what + " must be " + shape.expected() + ", found " + found);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+    }
+
+    /** The known name closest to a misspelt one, if it is close enough to be a likely typo. */
+    public static Optional<String> nearest(String name, Iterable<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = DISTANCE.apply(name.toLowerCase(), k.toLowerCase());
+            if (d >= 0 && d < bestDistance && d <= Math.max(1, Math.min(3, k.length() / 3))) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+}
