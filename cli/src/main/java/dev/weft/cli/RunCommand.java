@@ -98,9 +98,15 @@ final class RunCommand implements Callable<Integer> {
             RunResult result;
             try (Progress progress = new Progress(monitor, task, quiet)) {
                 result = body.run(monitor);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C: the hook is running and waits for this run to record its end
+                }
             }
             var out = spec.commandLine().getOut();
-            Summary.print(out, store.run(result.runId()).orElseThrow(), store.nodeStats(result.runId()));
+            Summary.print(out, store, result.runId());
             if (result.output() != null) out.println("wrote     " + result.outputLines() + " lines to " + result.output());
             out.flush();
             return switch (result.status()) {

@@ -23,7 +23,7 @@ final class ShowCommand implements Callable<Integer> {
     public Integer call() {
         try (Store store = storeOptions.openExisting()) {
             String id = StoreOptions.resolveRun(store, run);
-            Summary.print(spec.commandLine().getOut(), store.run(id).orElseThrow(), store.nodeStats(id));
+            Summary.print(spec.commandLine().getOut(), store, id);
         }
         return Weft.OK;
     }

@@ -2,6 +2,7 @@ package dev.weft.cli;
 
 import dev.weft.store.Counters;
 import dev.weft.store.NodeStats;
+import dev.weft.store.Reason;
 import dev.weft.store.RunRow;
 import java.io.PrintWriter;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Locale;
 final class Summary {
     private Summary() {}
 
-    static void print(PrintWriter out, RunRow run, List<NodeStats> nodes) {
+    static void print(PrintWriter out, RunRow run, List<NodeStats> nodes, List<Reason> failures, List<Reason> filtered) {
         Counters c = run.counters();
         out.println("run       " + run.id() + (run.simulated() ? "   [SIMULATED: answers come from the offline simulator, not a model]" : ""));
         out.println("workflow  " + run.workflowName() + "  (" + run.workflowPath() + ")");
@@ -34,6 +35,27 @@ final class Summary {
                         n.maxMillis(), n.tokensIn() + n.tokensOut(), Format.cost(n.cost())));
             }
         }
+        reasons(out, "why records failed", failures, run.counters().failed());
+        reasons(out, "why records were filtered", filtered, run.counters().filtered());
         out.flush();
+    }
+
+    private static void reasons(PrintWriter out, String title, List<Reason> reasons, long total) {
+        if (reasons.isEmpty()) return;
+        out.println();
+        out.println(title + ":");
+        long shown = 0;
+        for (Reason r : reasons) {
+            String text = r.text() == null ? "(no reason given)" : r.text().replaceAll("\\s+", " ");
+            if (text.length() > 160) text = text.substring(0, 157) + "...";
+            out.println(String.format(Locale.ROOT, "  %6d × %s  (e.g. record %s)", r.count(), text, r.exampleRecordId()));
+            shown += r.count();
+        }
+        if (shown < total) out.println(String.format(Locale.ROOT, "  %6d × other reasons", total - shown));
+    }
+
+    static void print(PrintWriter out, dev.weft.store.Store store, String runId) {
+        print(out, store.run(runId).orElseThrow(), store.nodeStats(runId),
+                store.reasons(runId, dev.weft.store.RecordStatus.FAILED, 5), store.reasons(runId, dev.weft.store.RecordStatus.FILTERED, 5));
     }
 }

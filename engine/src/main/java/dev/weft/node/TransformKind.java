@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * {@code kind: transform}: sets fields from expressions ({@code words: "answer | wordcount"}),
  * from templates (a value containing <code>{{</code> or <code>{%</code> renders to text), or to
- * constants (numbers, booleans, quoted strings).
+ * YAML numbers and booleans as they are. A constant text is an expression literal: {@code "'x'"}.
  */
 public final class TransformKind implements NodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -53,7 +53,7 @@ public final class TransformKind implements NodeKind {
         boolean ok = true;
         for (Map.Entry<String, YamlValue> e : set.entries().entrySet()) {
             YamlValue v = e.getValue();
-            if (v instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.STRING && !s.quoted()) {
+            if (v instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.STRING) {
                 if (s.text().contains("{{") || s.text().contains("{%")) {
                     Template t = config.template(s);
                     ok &= t != null;

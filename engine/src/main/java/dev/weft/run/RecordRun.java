@@ -38,6 +38,7 @@ final class RecordRun {
     private final CacheMode cacheMode;
     private final RunMonitor monitor;
     private final OutputFormat format;
+    private boolean unreachable;
 
     RecordRun(Workflow workflow, String runId, SourceRecord record, TemplateEngine templates, ModelGateway models, Store store,
               CacheMode cacheMode, RunMonitor monitor, OutputFormat format) {
@@ -52,8 +53,12 @@ final class RecordRun {
         this.format = format;
     }
 
-    /** The settled record and, when done and a sink is set, its output line. */
-    record Result(RecordRow row, String line) {}
+    /**
+     * The settled record and, when done and a sink is set, its output line.
+     *
+     * @param unreachable the record failed because a model server refused the connection
+     */
+    record Result(RecordRow row, String line, boolean unreachable) {}
 
     Result run() throws InterruptedException {
         Map<String, Object> state = new LinkedHashMap<>(record.fields());
@@ -70,7 +75,10 @@ final class RecordRun {
             String error = null;
             try {
                 outcome = node.node().run(step);
-            } catch (StepFailedException | TemplateException e) {
+            } catch (StepFailedException e) {
+                error = e.getMessage();
+                unreachable = causedByRefusedConnection(e);
+            } catch (TemplateException e) {
                 error = e.getMessage();
             } catch (InterruptedException e) {
                 throw e;
@@ -95,6 +103,11 @@ final class RecordRun {
             }
         }
         return settle(RecordStatus.DONE, state, null, null);
+    }
+
+    private static boolean causedByRefusedConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof java.net.ConnectException) return true;
+        return false;
     }
 
     /** The first edge whose condition holds (in the order written), else the `otherwise` edge. */
@@ -130,6 +143,6 @@ final class RecordRun {
         RecordRow row = new RecordRow(runId, record.seq(), record.id(), status, stateJson, error, node);
         store.recordFinished(row);
         monitor.record(status);
-        return new Result(row, line);
+        return new Result(row, line, status == RecordStatus.FAILED && unreachable);
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Runner {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PAGE = 1000;
+    private static final int UNREACHABLE_LIMIT = 8;
     private final WorkflowLoader loader;
     private final TemplateEngine templates;
     private final Store store;
@@ -133,6 +135,7 @@ public final class Runner {
         Semaphore window = new Semaphore(options.concurrency());
         int maxBuffered = Math.max(1024, options.concurrency() * 16);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
+        AtomicInteger unreachableInARow = new AtomicInteger();
         Settled settled = new Settled(runId);
         RunStatus status = RunStatus.COMPLETED;
         String message = null;
@@ -157,6 +160,14 @@ public final class Runner {
                 threads.submit(() -> {
                     try {
                         RecordRun.Result r = new RecordRun(wf, runId, rec, templates, gateway, store, options.cacheMode(), monitor, format).run();
+                        if (!r.unreachable()) {
+                            unreachableInARow.set(0);
+                        } else if (unreachableInARow.incrementAndGet() >= UNREACHABLE_LIMIT) {
+                            // Every record would fail the same way: stop, keep what is done, and say how to go on.
+                            fatal.compareAndSet(null, new WeftException(r.row().error()
+                                    + " — " + UNREACHABLE_LIMIT + " records in a row could not reach the model server, so the run stopped; start the server"
+                                    + " (or point to it with --model PROFILE.base_url=...) and run `weft resume " + runId + "`"));
+                        }
                         if (output != null) {
                             if (r.line() != null) output.done(rec.seq(), r.line());
                             else output.skip(rec.seq());

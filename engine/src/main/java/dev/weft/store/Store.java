@@ -167,6 +167,16 @@ public final class Store implements AutoCloseable {
                 .list());
     }
 
+    /** The most common errors (status failed) or filter reasons (status filtered) of a run. */
+    public List<Reason> reasons(String runId, RecordStatus status, int limit) {
+        return read.withHandle(h -> h.createQuery("""
+                SELECT error, COUNT(*) AS n, MIN(record_id), MIN(node) FROM records
+                WHERE run_id = :r AND status = :s GROUP BY error ORDER BY n DESC, error LIMIT :limit""")
+                .bind("r", runId).bind("s", status.label()).bind("limit", limit)
+                .map((rs, ctx) -> new Reason(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4)))
+                .list());
+    }
+
     // ---- records and steps
 
     public void recordFinished(RecordRow r) {

@@ -311,8 +311,14 @@ public final class WorkflowLoader {
                     return;
                 }
                 Shape.Obj shape = Language.NODE_COMMON.with(kind.shape());
-                if (!checker.check(config, shape, "node '" + name + "'", problems)) return;
-                Node node = kind.configure(new Config(name, config, models));
+                Config nodeConfig = new Config(name, config, models);
+                if (!checker.check(config, shape, "node '" + name + "'", problems)) {
+                    // The kind cannot be configured from a malformed mapping, but a wrong model name is
+                    // worth reporting in the same pass.
+                    if (config.get("model") instanceof YamlValue.Scalar) nodeConfig.model(config.get("model"));
+                    return;
+                }
+                Node node = kind.configure(nodeConfig);
                 if (node == null) return;
                 boolean cache = !(config.get("cache") instanceof YamlValue.Scalar c) || !"false".equalsIgnoreCase(c.text());
                 out.put(name, new NodeDef(name, kind.name(), kind.version(), node, cache, identity(config), at));

@@ -90,9 +90,14 @@ public sealed interface Shape {
 
     record Num(Double min, Double max, String description) implements Shape {
         public String expected() {
-            if (min != null && max != null) return "a number from " + min + " to " + max;
-            if (min != null) return "a number of at least " + min;
+            if (min != null && max != null) return "a number from " + plain(min) + " to " + plain(max);
+            if (min != null) return "a number of at least " + plain(min);
             return "a number";
+        }
+
+        /** "2" rather than "2.0": a user wrote the number, not a Java double. */
+        private static String plain(double d) {
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
         }
 
         public ObjectNode jsonSchema() {

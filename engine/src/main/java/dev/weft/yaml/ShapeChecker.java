@@ -18,54 +18,71 @@ public final class ShapeChecker {
      */
     public boolean check(YamlValue value, Shape shape, String what, Problems problems) {
         int before = problems.size();
-        visit(value, shape, what, problems);
+        visit(value, shape, what, "", problems);
         return problems.size() == before;
     }
 
-    private void visit(YamlValue value, Shape shape, String what, Problems problems) {
+    /**
+     * Names a value for messages as its key path, which the user can find in the file:
+     * "`models.writer.temperature`" at the top, "node 'ask' `prompt.user`" inside a node.
+     */
+    private static String name(String what, String path) {
+        if (path.isEmpty()) return what;
+        return what.equals(WORKFLOW) ? "`" + path + "`" : what + " `" + path + "`";
+    }
+
+    /** The {@code what} that names the whole workflow; its keys are then named by path alone. */
+    public static final String WORKFLOW = "the workflow";
+
+    private static String child(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private void visit(YamlValue value, Shape shape, String what, String path, Problems problems) {
+        String named = name(what, path);
         switch (shape) {
             case Shape.Anything a -> { }
             case Shape.Text t -> {
-                if (!(value instanceof YamlValue.Scalar s) || s.type() == YamlValue.ScalarType.NULL) mismatch(value, shape, what, problems);
+                if (!(value instanceof YamlValue.Scalar s) || s.type() == YamlValue.ScalarType.NULL) mismatch(value, shape, named, problems);
             }
             case Shape.Bool b -> {
-                if (!(value instanceof YamlValue.Scalar s) || s.type() != YamlValue.ScalarType.BOOLEAN) mismatch(value, shape, what, problems);
+                if (!(value instanceof YamlValue.Scalar s) || s.type() != YamlValue.ScalarType.BOOLEAN) mismatch(value, shape, named, problems);
             }
             case Shape.Int i -> {
                 if (!(value instanceof YamlValue.Scalar s) || s.type() != YamlValue.ScalarType.INTEGER) {
-                    mismatch(value, shape, what, problems);
+                    mismatch(value, shape, named, problems);
                 } else {
                     long v = ((Number) s.toPlain()).longValue();
-                    if ((i.min() != null && v < i.min()) || (i.max() != null && v > i.max())) mismatch(value, shape, what, problems);
+                    if ((i.min() != null && v < i.min()) || (i.max() != null && v > i.max())) mismatch(value, shape, named, problems);
                 }
             }
             case Shape.Num n -> {
                 if (!(value instanceof YamlValue.Scalar s) || !s.isNumber()) {
-                    mismatch(value, shape, what, problems);
+                    mismatch(value, shape, named, problems);
                 } else {
                     double v = ((Number) s.toPlain()).doubleValue();
-                    if ((n.min() != null && v < n.min()) || (n.max() != null && v > n.max())) mismatch(value, shape, what, problems);
+                    if ((n.min() != null && v < n.min()) || (n.max() != null && v > n.max())) mismatch(value, shape, named, problems);
                 }
             }
             case Shape.Choice c -> {
                 if (!(value instanceof YamlValue.Scalar s) || !c.values().contains(s.text())) {
                     String found = value instanceof YamlValue.Scalar s ? "'" + s.text() + "'" : value.describe();
                     String hint = value instanceof YamlValue.Scalar s ? nearest(s.text(), c.values()).map(n -> "; did you mean '" + n + "'?").orElse("") : "";
-                    problems.add(value.location(), what + " must be " + c.expected() + ", found " + found + hint);
+                    problems.add(value.location(), named + " must be " + c.expected() + ", found " + found + hint);
                 }
             }
             case Shape.ListOf l -> {
                 if (!(value instanceof YamlValue.Sequence seq)) {
-                    mismatch(value, shape, what, problems);
+                    mismatch(value, shape, named, problems);
                 } else {
-                    for (int k = 0; k < seq.items().size(); k++) visit(seq.items().get(k), l.item(), what + " item " + (k + 1), problems);
+                    for (int k = 0; k < seq.items().size(); k++) visit(seq.items().get(k), l.item(), what, path + "[" + (k + 1) + "]", problems);
                 }
             }
             case Shape.MapOf m -> {
                 if (!(value instanceof YamlValue.Mapping map)) {
-                    mismatch(value, shape, what, problems);
+                    mismatch(value, shape, named, problems);
                 } else {
-                    map.entries().forEach((k, v) -> visit(v, m.value(), what + " '" + k + "'", problems));
+                    map.entries().forEach((k, v) -> visit(v, m.value(), what, child(path, k), problems));
                 }
             }
             case Shape.Either e -> {
@@ -76,27 +93,30 @@ public final class ShapeChecker {
                         break;
                     }
                 }
-                if (pick == null) mismatch(value, shape, what, problems);
-                else visit(value, pick, what, problems);
+                if (pick == null) mismatch(value, shape, named, problems);
+                else visit(value, pick, what, path, problems);
             }
             case Shape.Obj o -> {
                 if (!(value instanceof YamlValue.Mapping map)) {
-                    mismatch(value, shape, what, problems);
+                    mismatch(value, shape, named, problems);
                     return;
                 }
+                java.util.Set<String> suggested = new java.util.HashSet<>();
                 for (Map.Entry<String, YamlValue> en : map.entries().entrySet()) {
                     Shape.Field f = o.fields().get(en.getKey());
                     if (f == null) {
-                        String hint = nearest(en.getKey(), o.fields().keySet())
-                                .map(n -> "; did you mean '" + n + "'?")
+                        Optional<String> near = nearest(en.getKey(), o.fields().keySet());
+                        near.ifPresent(suggested::add);
+                        String hint = near.map(n -> "; did you mean '" + n + "'?")
                                 .orElse("; known keys: " + String.join(", ", o.fields().keySet()));
-                        problems.add(map.keyLocation(en.getKey()), "unknown key '" + en.getKey() + "' in " + what + hint);
+                        problems.add(map.keyLocation(en.getKey()), "unknown key '" + en.getKey() + "' in " + named + hint);
                     } else {
-                        visit(en.getValue(), f.shape(), what + " `" + en.getKey() + "`", problems);
+                        visit(en.getValue(), f.shape(), what, child(path, en.getKey()), problems);
                     }
                 }
                 o.fields().forEach((k, f) -> {
-                    if (f.required() && !map.has(k)) problems.add(map.location(), what + " needs `" + k + "`");
+                    // A misspelt key already says "did you mean"; "needs" would only repeat it.
+                    if (f.required() && !map.has(k) && !suggested.contains(k)) problems.add(map.location(), named + " needs `" + k + "`");
                 });
             }
         }
@@ -134,7 +154,9 @@ public final class ShapeChecker {
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
             int d = DISTANCE.apply(name.toLowerCase(), k.toLowerCase());
-            if (d >= 0 && d < bestDistance && d <= Math.max(1, Math.min(3, k.length() / 3))) {
+            // Two edits from five letters on: a swapped pair ("jugde" for "judge") counts as two.
+            int allowed = k.length() <= 4 ? 1 : k.length() <= 8 ? 2 : 3;
+            if (d >= 0 && d < bestDistance && d <= allowed) {
                 best = k;
                 bestDistance = d;
             }

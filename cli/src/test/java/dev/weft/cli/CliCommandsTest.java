@@ -1,0 +1,143 @@
+package dev.weft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every command as a user types it, in process, against a real store file. */
+class CliCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path QUICKSTART = Path.of("..", "examples", "quickstart", "workflow.yaml");
+
+    @TempDir
+    Path dir;
+
+    private String db() {
+        return dir.resolve("weft.db").toString();
+    }
+
+    @Test
+    void quickstartRunsOfflineAndWritesSftRecords() throws Exception {
+        Path out = dir.resolve("qa.jsonl");
+        Cli.Result r = Cli.run("run", QUICKSTART.toString(), "--simulate", "--db", db(), "-q", "--set", "sink.path=" + out);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("SIMULATED"), "a simulated run says so: " + r.out());
+        assertTrue(r.out().contains("status    completed"), r.out());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(20, lines.size());
+        for (String l : lines) {
+            JsonNode rec = JSON.readTree(l);
+            assertEquals("user", rec.at("/messages/0/role").asText());
+            assertEquals("assistant", rec.at("/messages/1/role").asText());
+            int score = rec.get("score").asInt();
+            assertTrue(score >= 1 && score <= 10);
+        }
+        // Same inputs, same bytes; and the second time everything comes from the cache.
+        byte[] first = Files.readAllBytes(out);
+        Cli.Result again = Cli.run("run", QUICKSTART.toString(), "--simulate", "--db", db(), "-q", "--set", "sink.path=" + out);
+        assertEquals(0, again.exit());
+        assertTrue(again.out().contains("model calls 0"), again.out());
+        assertEquals(new String(first), Files.readString(out));
+    }
+
+    @Test
+    void validateReportsEveryProblemWithItsPlaceAndExitsTwo() throws Exception {
+        Path wf = dir.resolve("bad.yaml");
+        Files.writeString(wf, """
+                name: bad
+                source: {generate: 3}
+                nodes:
+                  ask:
+                    kind: llm
+                    model: writer
+                    promt: "Hello {{ topic }}"
+                edges:
+                  - ask -> ENDD
+                """);
+        Cli.Result r = Cli.run("validate", wf.toString());
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains(wf + ":6:12: node 'ask': unknown model profile 'writer'; declare it under `models:`"), r.err());
+        assertTrue(r.err().contains(wf + ":7:5: unknown key 'promt' in node 'ask'; did you mean 'prompt'?"), r.err());
+        assertTrue(r.err().contains(wf + ":9:5: unknown node 'ENDD' in edge; did you mean 'END'?"), r.err());
+        assertFalse(r.err().contains("Exception"), "no stack trace: " + r.err());
+
+        Cli.Result ok = Cli.run("validate", QUICKSTART.toString());
+        assertEquals(0, ok.exit(), ok.toString());
+        assertTrue(ok.out().contains("ok (qa-with-judge"), ok.out());
+
+        Cli.Result missing = Cli.run("validate", dir.resolve("nope.yaml").toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains("workflow file not found"), missing.err());
+
+        Cli.Result runBad = Cli.run("run", wf.toString(), "--db", db());
+        assertEquals(2, runBad.exit(), "run refuses an invalid workflow before anything runs");
+    }
+
+    @Test
+    void runsShowExportAndResumeWorkOnAStoredRun() throws Exception {
+        Path out = dir.resolve("qa.jsonl");
+        assertEquals(0, Cli.run("run", QUICKSTART.toString(), "--simulate", "--db", db(), "-q", "--limit", "5", "--set", "sink.path=" + out).exit());
+        Cli.Result runs = Cli.run("runs", "--db", db());
+        assertEquals(0, runs.exit());
+        String line = runs.out().strip().split("\n")[0];
+        String id = line.split("\\s+")[0];
+        assertTrue(id.matches("\\d{8}-\\d{6}-[0-9a-f]{4}"), "the run id comes first: " + line);
+        assertTrue(line.contains("qa-with-judge") && line.contains("completed"), line);
+
+        Cli.Result show = Cli.run("show", id.substring(0, 17), "--db", db());
+        assertEquals(0, show.exit(), show.toString());
+        for (String s : List.of("records   5 done", "question", "grade", "judge", "cache hits", "tokens")) assertTrue(show.out().contains(s), show.out());
+
+        Path sft = dir.resolve("export-sft.jsonl");
+        Cli.Result export = Cli.run("export", id, "--format", "sft", "--out", sft.toString(), "--db", db());
+        assertEquals(0, export.exit(), export.toString());
+        assertEquals(Files.readString(out), Files.readString(sft), "export in the sink's format equals the run's output");
+
+        Path raw = dir.resolve("export-raw.jsonl");
+        assertEquals(0, Cli.run("export", id, "--format", "raw", "--out", raw.toString(), "--db", db(), "--map", "q=question", "--map", "s=grade.score").exit());
+        JsonNode first = JSON.readTree(Files.readAllLines(raw).get(0));
+        assertTrue(first.has("q") && first.get("s").isInt(), first.toString());
+
+        Cli.Result dpo = Cli.run("export", id, "--format", "dpo", "--out", dir.resolve("x.jsonl").toString(), "--db", db());
+        assertEquals(2, dpo.exit());
+        assertTrue(dpo.err().contains("prompt, chosen, rejected"), dpo.err());
+
+        Cli.Result resume = Cli.run("resume", id, "--db", db());
+        assertEquals(0, resume.exit());
+        assertTrue(resume.out().contains("already completed"), resume.out());
+
+        Cli.Result unknown = Cli.run("show", "nope", "--db", db());
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("no run 'nope'"), unknown.err());
+    }
+
+    @Test
+    void schemaIsJsonSchemaOfTheLanguage() throws Exception {
+        Cli.Result r = Cli.run("schema");
+        assertEquals(0, r.exit());
+        JsonNode s = JSON.readTree(r.out());
+        assertEquals("https://json-schema.org/draft/2020-12/schema", s.get("$schema").asText());
+        assertTrue(s.at("/properties/nodes/additionalProperties/oneOf").size() >= 5);
+        assertTrue(s.at("/properties/models/additionalProperties/properties/base_url").isObject());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : List.of("validate", "run", "resume", "runs", "show", "export", "schema")) {
+            Cli.Result r = Cli.run(c, "--help");
+            assertEquals(0, r.exit(), c);
+            assertTrue(r.out().contains("Usage: weft " + c), r.out());
+        }
+        Cli.Result bad = Cli.run("run", "--concurency", "3", "x.yaml");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--concurrency"), "suggests the near option: " + bad.err());
+    }
+}
