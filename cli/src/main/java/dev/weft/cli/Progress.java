@@ -55,12 +55,12 @@ final class Progress implements AutoCloseable {
                 if (pb.getMax() < 0 && monitor.total() >= 0) pb.maxHint(monitor.total());
                 Counters c = monitor.snapshot();
                 pb.stepTo(c.finished());
-                pb.setExtraMessage(extra(c));
+                pb.setExtraMessage(" " + extra(c));
                 sleep(200);
             }
             Counters c = monitor.snapshot();
             pb.stepTo(c.finished());
-            pb.setExtraMessage(extra(c));
+            pb.setExtraMessage(" " + extra(c));
         }
     }
 

@@ -71,9 +71,17 @@ final class RunCommand implements Callable<Integer> {
         try (Store store = storeOptions.open()) {
             TemplateEngine templates = new TemplateEngine();
             Runner runner = new Runner(Weft.loader(), templates, store);
-            return Execution.run(spec, store, runner, file.getFileName().toString(), quiet,
+            return Execution.run(spec, store, runner, taskName(file), quiet,
                     monitor -> runner.start(file, options, monitor));
         }
+    }
+
+    /** "quickstart/workflow.yaml" says more than "workflow.yaml" when every workflow file has that name. */
+    private static String taskName(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        return parent == null || parent.getFileName() == null ? abs.getFileName().toString()
+                : parent.getFileName() + "/" + abs.getFileName();
     }
 
     /** Shared by run and resume: progress, Ctrl-C, summary, exit code. */

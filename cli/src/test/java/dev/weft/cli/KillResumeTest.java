@@ -75,6 +75,26 @@ class KillResumeTest {
         }
     }
 
+    @Test
+    void ctrlCMarksTheRunInterruptedAndResumeFinishesIt() throws Exception {
+        try (FakeModelServer server = FakeModelServer.start()) {
+            server.latency(60);
+            Path wf = Fixtures.workflow(dir, server.baseUrl(), RECORDS);
+            Path db = dir.resolve("interrupted.db");
+            Process p = Cli.start(dir, "run", wf.toString(), "--db", db.toString(), "-q", "--concurrency", "4");
+            waitForSettledRecords(db, 5, p);
+            p.destroy(); // SIGTERM, which runs the same shutdown path as Ctrl-C (SIGINT)
+            assertEquals(143, Cli.waitFor(p, 30), "the JVM ends on the signal");
+            assertEquals("interrupted", single(db, "SELECT status FROM runs"));
+            assertTrue(single(db, "SELECT message FROM runs").contains("weft resume"));
+
+            Cli.Result resumed = Cli.run("resume", single(db, "SELECT id FROM runs").substring(0, 15), "--db", db.toString(), "-q");
+            assertEquals(0, resumed.exit(), resumed.toString());
+            assertEquals(RECORDS, Cli.read(dir.resolve("out/data.jsonl")).split("\n").length);
+            assertEquals("completed", single(db, "SELECT status FROM runs"));
+        }
+    }
+
     private static void waitForSettledRecords(Path db, int n, Process p) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {

@@ -29,12 +29,14 @@ final class Failures {
                 return new RetriableModelException("model '" + profile + "': cannot connect to the model server ("
                         + t.getMessage() + "); is it running?", null, e);
             }
-            if (t instanceof IOException) {
-                return new RetriableModelException("model '" + profile + "': connection failed: " + t.getMessage(), null, e);
-            }
+            // Before IOException: Jackson's exceptions are IOExceptions too, but a body that does not parse is no
+            // connection failure.
             if (t instanceof com.fasterxml.jackson.core.JacksonException) {
                 return new RetriableModelException("model '" + profile + "': malformed response from the model server: "
                         + firstLine(t.getMessage()), null, e);
+            }
+            if (t instanceof IOException) {
+                return new RetriableModelException("model '" + profile + "': connection failed: " + t.getMessage(), null, e);
             }
         }
         if (e instanceof dev.langchain4j.exception.RetriableException) {

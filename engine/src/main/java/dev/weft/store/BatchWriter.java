@@ -43,8 +43,8 @@ final class BatchWriter implements AutoCloseable {
 
     /** Waits until everything queued so far is committed. */
     void flush() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(h -> done.complete(null));
+        Flush done = new Flush();
+        submit(done);
         try {
             done.get();
         } catch (InterruptedException e) {
@@ -65,32 +65,22 @@ final class BatchWriter implements AutoCloseable {
         List<Consumer<Handle>> batch = new ArrayList<>(MAX_BATCH);
         try (Handle handle = jdbi.open()) {
             while (true) {
-                Consumer<Handle> first = queue.take();
-                batch.add(first);
+                batch.add(queue.take());
                 queue.drainTo(batch, MAX_BATCH - 1);
                 if (failure == null) {
                     try {
-                        handle.useTransaction(h -> batch.forEach(w -> w.accept(h)));
+                        handle.useTransaction(h -> batch.forEach(w -> {
+                            if (!(w instanceof Flush)) w.accept(h);
+                        }));
                     } catch (RuntimeException e) {
                         failure = new StoreException(describe(e), e);
-                        // Completion markers in this batch still run, so nobody waits forever.
-                        batch.forEach(w -> {
-                            try {
-                                w.accept(null);
-                            } catch (RuntimeException ignored) {
-                                // a real write without a handle: nothing to do, the failure is recorded
-                            }
-                        });
                     }
-                } else {
-                    batch.forEach(w -> {
-                        try {
-                            w.accept(null);
-                        } catch (RuntimeException ignored) {
-                            // after a failure only completion markers matter
-                        }
-                    });
                 }
+                // Only now is the batch committed (or given up after a failure, which flush() then
+                // reports): release whoever waits in flush().
+                batch.forEach(w -> {
+                    if (w instanceof Flush f) f.complete(null);
+                });
                 batch.clear();
                 if (closed && queue.isEmpty()) return;
             }
@@ -111,6 +101,14 @@ final class BatchWriter implements AutoCloseable {
         return "cannot write to " + dbPath + ": " + why;
     }
 
+    /** A flush() marker: completed once every write queued before it is committed. */
+    private static final class Flush extends CompletableFuture<Void> implements Consumer<Handle> {
+        @Override
+        public void accept(Handle h) {
+            // never applied as a write; the loop completes it after its batch's commit
+        }
+    }
+
     @Override
     public void close() {
         if (closed) return;
@@ -120,7 +118,7 @@ final class BatchWriter implements AutoCloseable {
             // the failure is already recorded and reported by whoever checks failure()
         }
         closed = true;
-        queue.offer(h -> { });
+        queue.offer(new Flush());
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
