@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
- * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions wire format, for tests
+ * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions wire format (and
+ * Ollama's /api/chat), for tests
  * and benchmarks. Answers are deterministic given the request body; faults (429, 500, malformed
  * bodies, hangs, dropped connections, a server that is down) are scripted per request and can be
  * changed while the server runs. Thread-safe.
@@ -70,6 +71,7 @@ public final class FakeModelServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String CHAT_PATH = "/v1/chat/completions";
+    private static final String OLLAMA_CHAT_PATH = "/api/chat";
     private static final long DEFAULT_SEED = 42;
 
     private final HttpServer server;
@@ -126,6 +128,11 @@ public final class FakeModelServer implements AutoCloseable {
     }
 
     /** The OpenAI-style base URL, ending in /v1. */
+    /** The base URL for an {@code ollama} profile: the same server also answers Ollama's /api/chat. */
+    public String ollamaBaseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + port + "/v1";
     }
@@ -297,7 +304,9 @@ public final class FakeModelServer implements AutoCloseable {
         try {
             String path = ex.getRequestURI().getPath();
             if (path.equals(CHAT_PATH) || path.equals(CHAT_PATH + "/")) {
-                chat(ex);
+                chat(ex, false);
+            } else if (path.equals(OLLAMA_CHAT_PATH)) {
+                chat(ex, true);
             } else if (path.equals("/stats") && ex.getRequestMethod().equals("GET")) {
                 ObjectNode s = NODES.objectNode();
                 s.put("requests", requests.get());
@@ -317,7 +326,8 @@ public final class FakeModelServer implements AutoCloseable {
         }
     }
 
-    private void chat(HttpExchange ex) throws IOException {
+    /** @param ollama answer in Ollama's /api/chat format instead of OpenAI's */
+    private void chat(HttpExchange ex, boolean ollama) throws IOException {
         long receivedAt = System.currentTimeMillis();
         requests.incrementAndGet();
         int now = inFlight.incrementAndGet();
@@ -371,7 +381,7 @@ public final class FakeModelServer implements AutoCloseable {
                 reply(ex, entry, finish, 500, errorFor(500), null);
                 return;
             }
-            String answer = answer(req, raw);
+            String answer = answer(req, raw, ollama);
             if (u < (c += rateMalformed)) {
                 sleep(latencyMillis + jitter);
                 reply(ex, entry, finish, 200, answer.substring(0, answer.length() / 2), null);
@@ -439,7 +449,7 @@ public final class FakeModelServer implements AutoCloseable {
 
     // ---- answers
 
-    private String answer(Request req, byte[] raw) {
+    private String answer(Request req, byte[] raw, boolean ollama) {
         byte[] hash = sha256(raw);
         String content = scripted(req.lastUser);
         if (content == null) {
@@ -454,6 +464,19 @@ public final class FakeModelServer implements AutoCloseable {
         }
         int promptTokens = tokens(req.promptChars);
         int completionTokens = tokens(content.length());
+        if (ollama) {
+            ObjectNode o = NODES.objectNode();
+            o.put("model", req.model);
+            o.put("created_at", java.time.Instant.now().toString());
+            ObjectNode message = o.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", content);
+            o.put("done", true);
+            o.put("done_reason", "stop");
+            o.put("prompt_eval_count", promptTokens);
+            o.put("eval_count", completionTokens);
+            return o.toString();
+        }
         ObjectNode r = NODES.objectNode();
         r.put("id", "chatcmpl-" + HexFormat.of().formatHex(hash, 0, 12));
         r.put("object", "chat.completion");
