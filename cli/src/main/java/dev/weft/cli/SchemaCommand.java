@@ -10,6 +10,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "schema", mixinStandardHelpOptions = true,
         description = "Print the workflow language as a JSON Schema (for editor completion and checking).")
 final class SchemaCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    StoreOptions store; // accepted like on every command; the schema needs no store
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
