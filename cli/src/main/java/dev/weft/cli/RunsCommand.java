@@ -28,7 +28,7 @@ final class RunsCommand implements Callable<Integer> {
             for (RunRow r : store.runs(limit)) {
                 var c = r.counters();
                 out.println(String.format(Locale.ROOT, "%s  %-24s %-11s done %d · failed %d · filtered %d%s · %s%s",
-                        r.id(), r.workflowName(), r.status().label(), c.done(), c.failed(), c.filtered(),
+                        r.id(), r.workflowName(), r.statusLabel(), c.done(), c.failed(), c.filtered(),
                         r.total() == null ? "" : " of " + r.total(), Format.time(r.createdAt()), r.simulated() ? " · simulated" : ""));
             }
         }

@@ -16,7 +16,8 @@ final class Summary {
         Counters c = run.counters();
         out.println("run       " + run.id() + (run.simulated() ? "   [SIMULATED: answers come from the offline simulator, not a model]" : ""));
         out.println("workflow  " + run.workflowName() + "  (" + run.workflowPath() + ")");
-        out.println("status    " + run.status().label() + (run.message() == null ? "" : ": " + run.message()));
+        String message = run.orphaned() ? "the process running it is gone; continue with `weft resume " + run.id() + "`" : run.message();
+        out.println("status    " + run.statusLabel() + (message == null ? "" : ": " + message));
         out.println("started   " + Format.time(run.createdAt())
                 + (run.finishedAt() == null ? "" : "   finished " + Format.time(run.finishedAt())
                 + " (" + Format.seconds((run.finishedAt() - run.createdAt()) / 1000.0) + ")"));

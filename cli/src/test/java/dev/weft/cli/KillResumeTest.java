@@ -50,7 +50,9 @@ class KillResumeTest {
             p.waitFor();
 
             String runId = single(db, "SELECT id FROM runs");
-            assertEquals("running", single(db, "SELECT status FROM runs"), "a killed run still says running");
+            assertEquals("running", single(db, "SELECT status FROM runs"), "a killed run could not record its end");
+            Cli.Result listed = Cli.run("runs", "--db", db.toString());
+            assertTrue(listed.out().contains(runId + "  kill-test                stopped"), "`weft runs` sees the process is gone: " + listed.out());
             Set<String> finishedCalls = cachedRequests(db);
             int settledBefore = Integer.parseInt(single(db, "SELECT COUNT(*) FROM records"));
             assertTrue(settledBefore < RECORDS, "the kill must land mid-run");

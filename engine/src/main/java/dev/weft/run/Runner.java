@@ -76,7 +76,7 @@ public final class Runner {
         String id = RunIds.next();
         RunRow run = new RunRow(id, wf.name(), wf.file().toAbsolutePath().normalize().toString(), wf.hash(), bundleJson(wf),
                 StoredOptions.write(options), RunStatus.RUNNING, simulated(wf, options), now, now, null, null, null,
-                Counters.ZERO, wf.sink() == null ? null : wf.sink().path().toString());
+                Counters.ZERO, wf.sink() == null ? null : wf.sink().path().toString(), RunRow.thisProcess());
         store.createRun(run);
         return execute(wf, run, options, gateway, monitor, false);
     }
@@ -91,6 +91,10 @@ public final class Runner {
                             RunMonitor monitor) {
         RunRow run = store.run(runId).orElseThrow(() -> new WeftException("no run '" + runId + "' in " + store.file()
                 + "; `weft runs` lists the runs"));
+        if (run.runningElsewhere()) {
+            throw new WeftException("run " + runId + " is still running (process " + run.owner() + "); wait for it, or stop it"
+                    + " with Ctrl-C, before resuming it");
+        }
         RunOptions stored = StoredOptions.read(run.options(), environment);
         RunOptions options = stored.withOverrides(stored.overrides().plus(more));
         if (concurrency != null) options = options.withConcurrency(concurrency);

@@ -32,7 +32,8 @@ final class Schema {
                   tokens_in INTEGER NOT NULL DEFAULT 0,
                   tokens_out INTEGER NOT NULL DEFAULT 0,
                   cost REAL NOT NULL DEFAULT 0,
-                  output_path TEXT)""");
+                  output_path TEXT,
+                  owner TEXT)""");
         h.execute("""
                 CREATE TABLE IF NOT EXISTS records (
                   run_id TEXT NOT NULL,

@@ -81,22 +81,23 @@ public final class Store implements AutoCloseable {
     public void createRun(RunRow r) {
         writer.submit(h -> h.createUpdate("""
                 INSERT INTO runs (id, workflow_name, workflow_path, workflow_hash, bundle, options, status, simulated,
-                  created_at, updated_at, finished_at, message, total, output_path)
+                  created_at, updated_at, finished_at, message, total, output_path, owner)
                 VALUES (:id, :name, :path, :hash, :bundle, :options, :status, :simulated, :created, :updated, :finished,
-                  :message, :total, :output)""")
+                  :message, :total, :output, :owner)""")
                 .bind("id", r.id()).bind("name", r.workflowName()).bind("path", r.workflowPath())
                 .bind("hash", r.workflowHash()).bind("bundle", r.bundle()).bind("options", r.options())
                 .bind("status", r.status().label()).bind("simulated", r.simulated() ? 1 : 0)
                 .bind("created", r.createdAt()).bind("updated", r.updatedAt()).bind("finished", r.finishedAt())
-                .bind("message", r.message()).bind("total", r.total()).bind("output", r.outputPath())
+                .bind("message", r.message()).bind("total", r.total()).bind("output", r.outputPath()).bind("owner", r.owner())
                 .execute());
         writer.flush();
     }
 
     public void updateRunStatus(String runId, RunStatus status, String message, Long finishedAt) {
         long now = System.currentTimeMillis();
-        writer.submit(h -> h.createUpdate("UPDATE runs SET status = :s, message = :m, finished_at = :f, updated_at = :u WHERE id = :id")
-                .bind("s", status.label()).bind("m", message).bind("f", finishedAt).bind("u", now).bind("id", runId).execute());
+        String owner = RunRow.thisProcess();
+        writer.submit(h -> h.createUpdate("UPDATE runs SET status = :s, message = :m, finished_at = :f, updated_at = :u, owner = :o WHERE id = :id")
+                .bind("s", status.label()).bind("m", message).bind("f", finishedAt).bind("u", now).bind("o", owner).bind("id", runId).execute());
         writer.flush();
     }
 
@@ -269,7 +270,7 @@ public final class Store implements AutoCloseable {
                 new Counters(rs.getLong("done"), rs.getLong("failed"), rs.getLong("filtered"), rs.getLong("steps"),
                         rs.getLong("calls"), rs.getLong("cache_hits"), rs.getLong("retries"), rs.getLong("tokens_in"),
                         rs.getLong("tokens_out"), rs.getDouble("cost")),
-                rs.getString("output_path"));
+                rs.getString("output_path"), rs.getString("owner"));
     }
 
     private static RecordRow recordRow(ResultSet rs) throws SQLException {
