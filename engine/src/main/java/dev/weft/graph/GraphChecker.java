@@ -50,7 +50,7 @@ public final class GraphChecker {
         List<EdgeDef> fromStart = edges.stream().filter(e -> e.from().equals(EdgeDef.START)).toList();
         if (fromStart.isEmpty()) return nodes.keySet().iterator().next();
         if (fromStart.size() > 1 || fromStart.get(0).conditional()) {
-            problems.add(fromStart.get(fromStart.size() - 1).location(), "START takes exactly one unconditional edge to the first node");
+            problems.add(fromStart.get(fromStart.size() - 1).location(), "START takes exactly one unconditional edge, to the first node; branch after that node instead");
         }
         return fromStart.get(0).to();
     }
@@ -91,16 +91,43 @@ public final class GraphChecker {
     private static void reachability(Graph<String, EdgeDef> g, Map<String, NodeDef> nodes, String start, Problems problems) {
         if (start == null || !g.containsVertex(start)) return;
         Set<String> reached = new HashSet<>();
-        new BreadthFirstIterator<>(g, start).forEachRemaining(reached::add);
+        // From START rather than the start node: a second START edge is reported on its own, and
+        // the node it leads to should not be called unreachable as well.
+        new BreadthFirstIterator<>(g, EdgeDef.START).forEachRemaining(reached::add);
         Set<String> reachEnd = new HashSet<>();
         new BreadthFirstIterator<>(new EdgeReversedGraph<>(g), EdgeDef.END).forEachRemaining(reachEnd::add);
+        Set<String> stuck = new LinkedHashSet<>(); // in workflow order
         for (NodeDef n : nodes.values()) {
             if (!reached.contains(n.name())) {
-                problems.add(n.location(), "node '" + n.name() + "' is unreachable: no path leads to it from the start ('" + start + "')");
+                problems.add(n.location(), "node '" + n.name() + "' is unreachable: no path leads to it from the start ('" + start
+                        + "'); add an edge to it or remove it");
             } else if (!reachEnd.contains(n.name())) {
-                problems.add(n.location(), "node '" + n.name() + "' cannot reach END: every path from it loops forever or stops");
+                stuck.add(n.name());
             }
         }
+        // Report where records get trapped, once per trap: a node without an outgoing edge is
+        // reported by exits(), and a loop whose every way out leads back into it is reported
+        // here. The nodes that merely lead into a trap are fixed with it.
+        Graph<String, EdgeDef> sub = new AsSubgraph<>(g, stuck);
+        for (Set<String> scc : new KosarajuStrongConnectivityInspector<>(sub).stronglyConnectedSets()) {
+            boolean bottom = scc.stream().allMatch(v -> sub.outgoingEdgesOf(v).stream().allMatch(e -> scc.contains(e.to())));
+            String first = stuck.stream().filter(scc::contains).findFirst().orElseThrow();
+            if (!bottom || sub.outgoingEdgesOf(first).isEmpty()) continue;
+            Set<String> ordered = new LinkedHashSet<>();
+            stuck.stream().filter(scc::contains).forEach(ordered::add);
+            String loop = String.join(" -> ", cycleThrough(sub, ordered));
+            problems.add(nodes.get(first).location(), ordered.size() == 1
+                    ? "node '" + first + "' cannot reach END: its only way out leads back to it (" + loop
+                            + "); add an edge from it to END or onward"
+                    : "nodes " + quoted(ordered) + " cannot reach END: every edge out of them leads back into the loop " + loop
+                            + "; add an edge from one of them to END or onward");
+        }
+    }
+
+    /** 'a', 'b' and 'c' */
+    private static String quoted(Set<String> names) {
+        List<String> q = names.stream().map(n -> "'" + n + "'").toList();
+        return q.size() == 1 ? q.get(0) : String.join(", ", q.subList(0, q.size() - 1)) + " and " + q.get(q.size() - 1);
     }
 
     private static void cycles(Graph<String, EdgeDef> g, Map<String, NodeDef> nodes, Problems problems) {
@@ -219,14 +246,23 @@ public final class GraphChecker {
         }
 
         private void report(FieldRead r, String who, String at, boolean includeAt, Problems problems) {
-            List<String> path = pathWithout(r.field(), at, includeAt);
             Set<String> known = new HashSet<>(sourceFields);
             nodes.values().forEach(n -> known.addAll(n.node().writes()));
-            String hint = known.contains(r.field()) ? ""
-                    : ShapeChecker.nearest(r.field(), known).map(n -> "; did you mean '" + n + "'?").orElse("");
-            String source = sourceFields.isEmpty() ? "the source provides no fields" : "the source provides " + String.join(", ", new java.util.TreeSet<>(sourceFields));
-            problems.add(r.at(), who + " reads field '" + r.field() + "', which is not written on every path that reaches it, e.g. "
-                    + String.join(" -> ", path) + " (" + source + ")" + hint);
+            if (!known.contains(r.field())) {
+                // Nothing writes it anywhere: most likely a typo, and no path explains anything.
+                String hint = ShapeChecker.nearest(r.field(), known).map(n -> "; did you mean '" + n + "'?").orElse("");
+                String source = sourceFields.isEmpty() ? "the source provides no fields"
+                        : "the source provides " + String.join(", ", new java.util.TreeSet<>(sourceFields));
+                problems.add(r.at(), who + " reads field '" + r.field() + "', which no node writes and the source does not provide ("
+                        + source + ")" + hint);
+                return;
+            }
+            List<String> path = pathWithout(r.field(), at, includeAt);
+            Set<String> writers = new LinkedHashSet<>();
+            nodes.values().stream().filter(n -> n.node().writes().contains(r.field())).forEach(n -> writers.add(n.name()));
+            problems.add(r.at(), who + " reads field '" + r.field() + "', which is not written on every path that reaches it: the path "
+                    + String.join(" -> ", path) + " passes no node that writes it (written by " + quoted(writers)
+                    + "); make every path pass a writer, or read it only where it is written");
         }
 
         /** A path from the start to {@code target} on which no node writes {@code field}. */
@@ -258,7 +294,7 @@ public final class GraphChecker {
                 return path;
             }
             for (String x = found; x != null; x = parent.get(x)) path.add(0, x);
-            if (throughTarget) path.add("(condition)");
+            // For a condition the path ends at the edge's source; the message names the edge.
             return path;
         }
     }

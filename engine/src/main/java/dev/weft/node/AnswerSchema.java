@@ -76,8 +76,14 @@ final class AnswerSchema {
         ObjectNode p = JSON.createObjectNode().put("type", m.group(1));
         if (m.group(2) != null) {
             if (m.group(1).equals("integer")) {
-                p.put("minimum", Long.parseLong(m.group(2).split("\\.")[0]));
-                p.put("maximum", Long.parseLong(m.group(3).split("\\.")[0]));
+                try {
+                    p.put("minimum", Long.parseLong(m.group(2).split("\\.")[0]));
+                    p.put("maximum", Long.parseLong(m.group(3).split("\\.")[0]));
+                } catch (NumberFormatException e) { // digits beyond a long: a problem to report, not a crash
+                    problems.add(v.location(), "node '" + node + "': output field '" + field + "': the range's ends must be between "
+                            + Long.MIN_VALUE + " and " + Long.MAX_VALUE);
+                    return null;
+                }
             } else if (m.group(1).equals("number")) {
                 p.put("minimum", Double.parseDouble(m.group(2)));
                 p.put("maximum", Double.parseDouble(m.group(3)));

@@ -66,7 +66,8 @@ public final class FilterKind implements NodeKind {
         boolean ok = true;
         for (YamlValue.Mapping m : specs) {
             if (m.has("keep") == m.has("drop")) {
-                config.problems().add(m.location(), "node '" + config.nodeName() + "': each rule has exactly one of `keep:` and `drop:`");
+                config.problems().add(m.location(), "node '" + config.nodeName() + "': each rule has exactly one of `keep:` and `drop:`; this one has "
+                        + (m.has("keep") ? "both: split it into two rules" : "neither"));
                 ok = false;
                 continue;
             }

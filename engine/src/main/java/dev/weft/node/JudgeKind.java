@@ -69,7 +69,7 @@ public final class JudgeKind implements NodeKind {
         AnswerSchema schema = y.get("output") instanceof YamlValue.Mapping m
                 ? AnswerSchema.parse(m, config.nodeName(), config.problems()) : AnswerSchema.defaultScore();
         String field = y.get("field") instanceof YamlValue.Scalar s ? s.text() : config.nodeName();
-        int retries = y.get("retries") instanceof YamlValue.Scalar s ? Integer.parseInt(s.text()) : 1;
+        int retries = y.get("retries") instanceof YamlValue.Scalar s ? ((Number) s.toPlain()).intValue() : 1; // any YAML integer form
         if (model == null || rubric == null || (y.has("system") && system == null)) return null;
         return new JudgeNode(model.name(), system, rubric, schema, field, retries);
     }

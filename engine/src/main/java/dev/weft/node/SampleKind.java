@@ -51,6 +51,7 @@ public final class SampleKind implements NodeKind {
     public Node configure(NodeConfig config) {
         YamlValue.Mapping attrs = (YamlValue.Mapping) config.yaml().get("attributes");
         Map<String, Choices> out = new LinkedHashMap<>();
+        boolean ok = true;
         for (Map.Entry<String, YamlValue> e : attrs.entries().entrySet()) {
             List<Object> values = new ArrayList<>();
             List<Double> weights = new ArrayList<>();
@@ -69,11 +70,12 @@ public final class SampleKind implements NodeKind {
             if (values.isEmpty() || total <= 0) {
                 config.problems().add(e.getValue().location(), "node '" + config.nodeName() + "': attribute '" + e.getKey()
                         + "' needs at least one value with a positive weight");
-                return null;
+                ok = false; // and go on: every empty attribute is reported at once
+                continue;
             }
             out.put(e.getKey(), new Choices(values, weights.stream().mapToDouble(Double::doubleValue).toArray(), total));
         }
-        return new SampleNode(out);
+        return ok ? new SampleNode(out) : null;
     }
 
     private record Choices(List<Object> values, double[] weights, double total) {

@@ -14,17 +14,22 @@ import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.util.ObjectTruthValue;
 import dev.weft.workflow.Location;
 import dev.weft.workflow.Problems;
+import dev.weft.yaml.ShapeChecker;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jinjava.de.odysseus.el.tree.FunctionNode;
 import jinjava.de.odysseus.el.tree.IdentifierNode;
 import jinjava.de.odysseus.el.tree.Tree;
 import jinjava.de.odysseus.el.tree.TreeBuilderException;
+import jinjava.de.odysseus.el.tree.impl.Builder;
 
 /**
  * Jinja templates and expressions through Jinjava. A value taken from a record is data: nested
@@ -32,9 +37,12 @@ import jinjava.de.odysseus.el.tree.TreeBuilderException;
  * Templates cannot include or import files. Thread-safe: one instance serves every record.
  */
 public final class TemplateEngine {
+    private static final Pattern KEYWORD_ARGUMENT = Pattern.compile("(?<![\\w.])([A-Za-z_]\\w*)\\s*=(?!=)");
+    private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final Set<String> NOT_FIELDS = Set.of("loop", "none", "None", "true", "false", "True", "False", "null");
     private final Jinjava jinjava;
-    private final ExtendedSyntaxBuilder syntax = new ExtendedSyntaxBuilder();
+    /** The features Jinjava's own parser has (JUEL's default profile), so that `pairs.items()` checks as it renders. */
+    private final ExtendedSyntaxBuilder syntax = new ExtendedSyntaxBuilder(Builder.Feature.METHOD_INVOCATIONS, Builder.Feature.VARARGS);
 
     public TemplateEngine() {
         JinjavaConfig config = JinjavaConfig.newBuilder()
@@ -59,15 +67,19 @@ public final class TemplateEngine {
             return null;
         }
         int before = problems.size();
+        // After a fatal error (an unknown or mismatched tag) Jinjava also reports the end tags it
+        // can no longer pair as "Missing start tag"; those follow from the first error.
+        boolean fatal = interpreter.getErrors().stream().anyMatch(e -> e.getSeverity() == TemplateError.ErrorType.FATAL);
         for (TemplateError err : interpreter.getErrors()) {
+            if (fatal && err.getSeverity() != TemplateError.ErrorType.FATAL && "Missing start tag".equals(err.getMessage())) continue;
             problems.add(origin.locate(Math.max(err.getLineno(), 1), Math.max(err.getStartPosition(), 1)),
-                    "template error: " + cleanMessage(err.getMessage()));
+                    "template error: " + parseMessage(err));
         }
         Set<String> locals = new HashSet<>();
         List<FieldRead> reads = new ArrayList<>();
         walk(root, origin, locals, reads, problems);
         if (problems.size() != before) return null;
-        return new Template(source, dedupe(reads, locals));
+        return new Template(source, dedupe(reads));
     }
 
     /** Checks an expression such as {@code grade.score < 7}; returns null on errors. */
@@ -76,7 +88,7 @@ public final class TemplateEngine {
         int before = problems.size();
         scanExpression(source, "`" + source + "`", at, Set.of(), reads, problems);
         if (problems.size() != before) return null;
-        return new Expression(source, dedupe(reads, Set.of()));
+        return new Expression(source, dedupe(reads));
     }
 
     public String render(Template template, Map<String, ?> state) {
@@ -149,6 +161,15 @@ public final class TemplateEngine {
                         scanExpression(helpers.substring(eq + 1), image, at, locals, reads, problems);
                     }
                 }
+                case "macro" -> {
+                    // {% macro name(a, b='x') %}: the name is callable and the parameters are local.
+                    int open = helpers.indexOf('(');
+                    int close = helpers.lastIndexOf(')');
+                    locals.add((open < 0 ? helpers : helpers.substring(0, open)).trim());
+                    if (open >= 0 && close > open) {
+                        for (String p : helpers.substring(open + 1, close).split(",")) locals.add(p.split("=")[0].trim());
+                    }
+                }
                 case "include", "import", "from", "extends" ->
                         problems.add(at, "template error in " + image + ": templates cannot include or import files; put the text in the prompt");
                 default -> { }
@@ -162,23 +183,38 @@ public final class TemplateEngine {
         try {
             tree = syntax.build("#{" + expr + "}");
         } catch (TreeBuilderException e) {
-            problems.add(at, "template syntax error in " + image + ": encountered " + e.getEncountered()
-                    + (e.getExpected() == null ? "" : ", expected " + e.getExpected().replace("<IDENTIFIER>", "a name")
-                            .replace("<STRING>", "a string").replace("<FLOAT>", "a number").replace("<INTEGER>", "an integer")));
+            // The parser sees the expression wrapped in #{...}: its closing brace is the expression's end.
+            boolean atEnd = e.getPosition() >= expr.length() + 2;
+            String what = e.getExpected() == null ? "more" : expected(e.getExpected());
+            problems.add(at, (image.startsWith("`") ? "expression" : "template") + " syntax error in " + image + ": "
+                    + (atEnd ? "the expression stops where " + what + " should follow"
+                            : "encountered " + e.getEncountered() + (e.getExpected() == null ? "" : ", expected " + what)));
             return;
         } catch (RuntimeException e) {
             problems.add(at, "template syntax error in " + image + ": " + cleanMessage(e.getMessage()));
             return;
         }
         Context globals = jinjava.getGlobalContext();
+        // A keyword argument's name (`truncate(length=20)`, `map(attribute='name')`) is parsed as
+        // an identifier too, but it is no field. Each `name=` takes away one occurrence of it.
+        Map<String, Integer> keywords = new HashMap<>();
+        Matcher kw = KEYWORD_ARGUMENT.matcher(STRING_LITERAL.matcher(expr).replaceAll("''"));
+        while (kw.find()) keywords.merge(kw.group(1), 1, Integer::sum);
         for (IdentifierNode id : tree.getIdentifierNodes()) {
             String name = id.getName();
+            if (keywords.merge(name, -1, Integer::sum) >= 0) continue;
             if (name.startsWith("filter:")) {
                 String f = name.substring("filter:".length());
-                if (globals.getFilter(f) == null) problems.add(at, "unknown filter '" + f + "' in " + image);
+                if (globals.getFilter(f) == null) {
+                    problems.add(at, "unknown filter '" + f + "' in " + image + ShapeChecker.nearest(f, globals.getAllFilters().stream().map(x -> x.getName()).toList())
+                            .map(n -> "; did you mean '" + n + "'?").orElse(""));
+                }
             } else if (name.startsWith("exptest:")) {
                 String t = name.substring("exptest:".length());
-                if (globals.getExpTest(t) == null) problems.add(at, "unknown test '" + t + "' in " + image);
+                if (globals.getExpTest(t) == null) {
+                    problems.add(at, "unknown test '" + t + "' in " + image + ShapeChecker.nearest(t, globals.getAllExpTests().stream()
+                            .map(x -> x.getName()).toList()).map(n -> "; did you mean '" + n + "'?").orElse(""));
+                }
             } else if (!name.startsWith("____") && !name.contains(":") && !locals.contains(name) && !NOT_FIELDS.contains(name)) {
                 reads.add(new FieldRead(name, at));
             }
@@ -188,14 +224,48 @@ public final class TemplateEngine {
             int colon = full.indexOf(':');
             ELFunctionDefinition def = globals.getFunction(full);
             if (def == null && colon >= 0) def = globals.getFunction(full.substring(colon + 1));
-            if (def == null) problems.add(at, "unknown function '" + full + "' in " + image);
+            if (def == null && colon < 0) def = globals.getFunction(":" + full); // Jinja's globals: range(), namespace()
+            if (def == null && !locals.contains(full)) problems.add(at, "unknown function '" + full + "' in " + image);
         }
     }
 
-    private static List<FieldRead> dedupe(List<FieldRead> reads, Set<String> locals) {
+    /**
+     * The first read of each field. Locals are left out where they are read (a name is local from
+     * its `set` or `for` on), not afterwards: {@code {{ n }}{% set n = 1 %}} reads the field n.
+     */
+    private static List<FieldRead> dedupe(List<FieldRead> reads) {
         Map<String, FieldRead> first = new LinkedHashMap<>();
-        for (FieldRead r : reads) if (!locals.contains(r.field())) first.putIfAbsent(r.field(), r);
+        for (FieldRead r : reads) first.putIfAbsent(r.field(), r);
         return List.copyOf(first.values());
+    }
+
+    /**
+     * The parser's list of what it expected, for a person: "a name or a value" rather than the
+     * dozen token names it tried ({@code <IDENTIFIER>|<STRING>|...|'('}).
+     */
+    private static String expected(String tokens) {
+        if (tokens.contains("<IDENTIFIER>") && tokens.split("\\|").length > 3) return "a name or a value";
+        return String.join(" or ", tokens.replace("<IDENTIFIER>", "a name").replace("<STRING>", "a string")
+                .replace("<FLOAT>", "a number").replace("<INTEGER>", "an integer").split("\\|"));
+    }
+
+    private static final Pattern MISMATCHED = Pattern.compile("Syntax error in '(.*)': Mismatched end tag, expected: (\\w+)", Pattern.DOTALL);
+    private static final Pattern MISSING_END = Pattern.compile("Syntax error in '(.*)': Missing end tag: (\\w+) for tag defined as: .*", Pattern.DOTALL);
+    private static final Pattern UNKNOWN_TAG = Pattern.compile("Syntax error in '(.*)': Unknown tag: (\\w+)", Pattern.DOTALL);
+
+    /** Jinjava's parse errors, reworded to say what to change. */
+    private String parseMessage(TemplateError err) {
+        String m = err.getMessage() == null ? "" : err.getMessage();
+        Matcher x;
+        if ((x = MISMATCHED.matcher(m)).matches()) return x.group(1) + " closes a tag that is not open; {% " + x.group(2) + " %} was expected first";
+        if ((x = MISSING_END.matcher(m)).matches()) return x.group(1) + " is never closed; add {% " + x.group(2) + " %}";
+        if ((x = UNKNOWN_TAG.matcher(m)).matches()) {
+            return "unknown tag '" + x.group(2) + "' in " + x.group(1) + ShapeChecker.nearest(x.group(2), jinjava.getGlobalContext().getAllTags()
+                    .stream().map(t -> t.getName()).toList()).map(n -> "; did you mean '" + n + "'?").orElse("");
+        }
+        if (m.equals("Missing start tag") && err.getFieldName() != null) return "{% " + err.getFieldName() + " %} has no opening tag to close";
+        if (m.equals("Unclosed token")) return "a {{ or {% is not closed; add the matching }} or %}";
+        return cleanMessage(m);
     }
 
     private static String cleanMessage(String m) {

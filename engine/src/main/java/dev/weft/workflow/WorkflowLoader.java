@@ -73,6 +73,8 @@ public final class WorkflowLoader {
         private final Problems problems = new Problems();
         private final TreeMap<String, String> bundle = new TreeMap<>();
         private String text;
+        /** Every node name written under `nodes`, including nodes that failed their own checks. */
+        private Set<String> declared = Set.of();
 
         Session(Path file, Map<String, String> given, Overrides overrides) {
             this.file = file;
@@ -121,18 +123,28 @@ public final class WorkflowLoader {
                 try {
                     content = Files.readString(path, StandardCharsets.UTF_8);
                 } catch (NoSuchFileException e) {
-                    problems.add(at, what + " not found: " + path);
+                    problems.add(at, what + " not found: " + shown(path) + (path.equals(file) ? "" : " (paths are relative to the workflow file)"));
                     return null;
                 } catch (java.nio.charset.MalformedInputException e) {
-                    problems.add(at, what + " " + path + " is not UTF-8 text");
+                    problems.add(at, what + " " + shown(path) + " is not UTF-8 text");
                     return null;
                 } catch (IOException e) {
-                    problems.add(at, "cannot read " + what + " " + path + ": " + e.getMessage());
+                    problems.add(at, "cannot read " + what + " " + shown(path) + ": " + e.getMessage());
                     return null;
                 }
             }
             bundle.put(key, content);
             return content;
+        }
+
+        /** Where a scalar's text begins: after a quote, or on the line below a block indicator. */
+        private Location textStart(YamlValue.Scalar s) {
+            return TextOrigin.ofScalar(s, s.location().file().equals(label) ? text : null).locate(1, 1);
+        }
+
+        /** A path in a message, as the user can find it from where they named the workflow file. */
+        private String shown(Path p) {
+            return p.equals(file) ? label : displayPath(p);
         }
 
         private Path relative(String p) {
@@ -208,8 +220,9 @@ public final class WorkflowLoader {
                             dbl(p.get("temperature")), dbl(p.get("top_p")), integer(p.get("max_tokens")), integer(p.get("seed")),
                             Optional.ofNullable(integer(p.get("max_concurrency"))).orElse(32),
                             integer(p.get("requests_per_minute")), integer(p.get("tokens_per_minute")),
-                            duration(p.get("timeout")), Optional.ofNullable(integer(p.get("max_retries"))).orElse(5),
-                            duration(p.get("retry_delay")),
+                            duration(p.get("timeout"), "`models." + name + ".timeout`"),
+                            Optional.ofNullable(integer(p.get("max_retries"))).orElse(5),
+                            duration(p.get("retry_delay"), "`models." + name + ".retry_delay`"),
                             Optional.ofNullable(dbl(price.get("input"))).orElse(0.0),
                             Optional.ofNullable(dbl(price.get("output"))).orElse(0.0),
                             m.keyLocation(name)));
@@ -228,7 +241,12 @@ public final class WorkflowLoader {
         private SourceDef source(YamlValue.Mapping m) {
             boolean hasPath = m.has("path");
             boolean hasGenerate = m.has("generate");
-            if (hasPath == hasGenerate) {
+            if (hasPath && hasGenerate) {
+                problems.add(m.keyLocation("generate"), "the source has both `path` and `generate`; keep `path` to read a data file"
+                        + " or `generate` for that many empty records, not both");
+                return null;
+            }
+            if (!hasPath && !hasGenerate) {
                 problems.add(m.location(), "the source needs either `path` (a data file) or `generate` (a number of empty records)");
                 return null;
             }
@@ -251,7 +269,7 @@ public final class WorkflowLoader {
                 }
             }
             if (!Files.isRegularFile(path)) {
-                problems.add(m.get("path").location(), "source file not found: " + path + " (paths are relative to the workflow file)");
+                problems.add(m.get("path").location(), "source file not found: " + shown(path) + " (paths are relative to the workflow file)");
                 return null;
             }
             return new SourceDef(path, format, id, null, m.location());
@@ -264,7 +282,7 @@ public final class WorkflowLoader {
             Map<String, Expression> map = new LinkedHashMap<>();
             if (m.get("map") instanceof YamlValue.Mapping mm) {
                 mm.entries().forEach((k, v) -> {
-                    Expression e = v instanceof YamlValue.Scalar s ? templates.expression(s.text(), s.location(), problems) : null;
+                    Expression e = v instanceof YamlValue.Scalar s ? templates.expression(s.text(), textStart(s), problems) : null;
                     if (e != null) map.put(k, e);
                 });
             }
@@ -273,10 +291,14 @@ public final class WorkflowLoader {
                 case "dpo" -> List.of("prompt", "chosen", "rejected");
                 default -> List.of();
             };
+            // Judged by the keys written, not the expressions that compiled: a broken expression is
+            // reported on its own, and a missing key must be reported whatever else is wrong.
+            YamlValue.Mapping written = m.get("map") instanceof YamlValue.Mapping mm ? mm : null;
+            Location needsAt = written != null ? m.keyLocation("map") : m.has("format") ? m.get("format").location() : m.location();
             for (String k : needs) {
-                if (!map.containsKey(k) && problems.isEmpty()) {
-                    problems.add(m.location(), "sink format " + format + " needs `map` to name `" + k + "` (needs: "
-                            + String.join(", ", needs) + ")");
+                if (written == null || !written.has(k)) {
+                    problems.add(needsAt, "sink format " + format + " needs `map` to name `" + k + "` (" + format + " needs "
+                            + String.join(", ", needs) + "), e.g. `" + k + ": some_field`");
                 }
             }
             return new SinkDef(relative(p), format, map, m.location());
@@ -285,6 +307,7 @@ public final class WorkflowLoader {
         private Map<String, NodeDef> nodes(YamlValue v, Map<String, ModelProfile> models) {
             Map<String, NodeDef> out = new LinkedHashMap<>();
             if (!(v instanceof YamlValue.Mapping m)) return out;
+            declared = Set.copyOf(m.entries().keySet());
             if (m.entries().isEmpty()) problems.add(m.location(), "a workflow needs at least one node");
             m.entries().forEach((name, value) -> {
                 Location at = m.keyLocation(name);
@@ -358,7 +381,7 @@ public final class WorkflowLoader {
                     String from = str(m.get("from"), null);
                     String to = str(m.get("to"), null);
                     if (from == null || to == null) continue;
-                    Expression when = m.get("when") instanceof YamlValue.Scalar w ? templates.expression(w.text(), w.location(), problems) : null;
+                    Expression when = m.get("when") instanceof YamlValue.Scalar w ? templates.expression(w.text(), textStart(w), problems) : null;
                     boolean otherwise = m.get("otherwise") instanceof YamlValue.Scalar o && "true".equalsIgnoreCase(o.text());
                     if (m.has("when") && otherwise) {
                         problems.add(m.keyLocation("otherwise"), "an edge has either `when` or `otherwise: true`, not both");
@@ -377,26 +400,28 @@ public final class WorkflowLoader {
 
         private boolean checkEnds(String from, String to, Location at, Map<String, NodeDef> nodes) {
             boolean ok = true;
+            // A declared node missing from `nodes` failed its own checks and was reported there;
+            // calling it unknown here would send the user looking for a typo that is not there.
             if (from.equals(EdgeDef.END)) {
-                problems.add(at, "no edge can leave END");
+                problems.add(at, "no edge can leave END: a record that reaches END is finished; remove the edge " + from + " -> " + to);
                 ok = false;
             } else if (!from.equals(EdgeDef.START) && !nodes.containsKey(from)) {
-                problems.add(at, unknownNode(from, nodes));
+                if (!declared.contains(from)) problems.add(at, unknownNode(from));
                 ok = false;
             }
             if (to.equals(EdgeDef.START)) {
-                problems.add(at, "no edge can lead to START");
+                problems.add(at, "no edge can lead to START: START only marks where records enter; to go back to the first node, name it");
                 ok = false;
             } else if (!to.equals(EdgeDef.END) && !nodes.containsKey(to)) {
-                problems.add(at, unknownNode(to, nodes));
+                if (!declared.contains(to)) problems.add(at, unknownNode(to));
                 ok = false;
             }
             return ok;
         }
 
-        private String unknownNode(String name, Map<String, NodeDef> nodes) {
+        private String unknownNode(String name) {
             if (name.isEmpty()) return "an edge names an empty node";
-            List<String> known = new ArrayList<>(nodes.keySet());
+            List<String> known = new ArrayList<>(declared);
             known.add(EdgeDef.END);
             return "unknown node '" + name + "' in edge" + ShapeChecker.nearest(name, known).map(n -> "; did you mean '" + n + "'?").orElse("");
         }
@@ -415,12 +440,12 @@ public final class WorkflowLoader {
             return v instanceof YamlValue.Scalar s && s.type() == YamlValue.ScalarType.INTEGER ? ((Number) s.toPlain()).intValue() : null;
         }
 
-        private Duration duration(YamlValue v) {
+        private Duration duration(YamlValue v, String what) {
             if (!(v instanceof YamlValue.Scalar s)) return null;
             if (s.isNumber()) return Duration.ofMillis((long) (((Number) s.toPlain()).doubleValue() * 1000));
             Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)").matcher(s.text().trim());
             if (!m.matches()) {
-                problems.add(s.location(), "a duration is seconds or a number with ms, s, m or h (e.g. 30s), found '" + s.text() + "'");
+                problems.add(s.location(), what + " must be seconds or a number with ms, s, m or h (e.g. 30s, 2m), found '" + s.text() + "'");
                 return null;
             }
             double n = Double.parseDouble(m.group(1));
@@ -477,7 +502,7 @@ public final class WorkflowLoader {
                     problems.add(value.location(), "node '" + name + "': expected an expression, found " + value.describe());
                     return null;
                 }
-                return templates.expression(s.text(), s.location(), problems);
+                return templates.expression(s.text(), textStart(s), problems);
             }
 
             public ModelProfile model(YamlValue value) {
@@ -497,7 +522,7 @@ public final class WorkflowLoader {
         private String displayPath(Path p) {
             Path base = Path.of(label).getParent();
             Path rel = file.toAbsolutePath().getParent().relativize(p);
-            return base == null ? rel.toString() : base.resolve(rel).toString();
+            return base == null ? rel.toString() : base.resolve(rel).normalize().toString();
         }
     }
 

@@ -148,15 +148,29 @@ public final class ShapeChecker {
         return s.length() > 40 ? s.substring(0, 37) + "..." : s;
     }
 
+    /** Whether two neighbouring letters of {@code a} swapped give {@code b}, the commonest typo (one edit, not two). */
+    private static boolean swapped(String a, String b) {
+        if (a.length() != b.length()) return false;
+        for (int i = 0; i + 1 < a.length(); i++) {
+            if (a.charAt(i) != b.charAt(i)) {
+                return a.charAt(i) == b.charAt(i + 1) && a.charAt(i + 1) == b.charAt(i) && a.substring(i + 2).equals(b.substring(i + 2));
+            }
+        }
+        return false;
+    }
+
     /** The known name closest to a misspelt one, if it is close enough to be a likely typo. */
     public static Optional<String> nearest(String name, Iterable<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
-            int d = DISTANCE.apply(name.toLowerCase(), k.toLowerCase());
-            // Two edits from five letters on: a swapped pair ("jugde" for "judge") counts as two.
+            int d = swapped(name.toLowerCase(), k.toLowerCase()) ? 1 : DISTANCE.apply(name.toLowerCase(), k.toLowerCase());
+            // Longer names leave room for more slips: "answr" and "writter" are one edit away, "trasnform" two.
             int allowed = k.length() <= 4 ? 1 : k.length() <= 8 ? 2 : 3;
-            if (d >= 0 && d < bestDistance && d <= allowed) {
+            // On a tie, the name of closer length wins.
+            boolean better = d < bestDistance || (d == bestDistance && best != null
+                    && Math.abs(k.length() - name.length()) < Math.abs(best.length() - name.length()));
+            if (d >= 0 && better && d <= allowed) {
                 best = k;
                 bestDistance = d;
             }

@@ -6,6 +6,10 @@ import java.util.IdentityHashMap;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -16,6 +20,7 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Reads YAML safely into a {@link YamlValue} tree: only the node graph is composed (no object is
@@ -34,6 +39,9 @@ public final class YamlReader {
     public Optional<YamlValue> read(String text, String file, Problems problems) {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
+                // YAML 1.2's core schema, as YamlValue promises: `.5`, `+1` and `True` are the
+                // number and the boolean a user means (the default JSON schema makes them strings).
+                .setSchema(new CoreSchema())
                 .setAllowDuplicateKeys(true) // we report them ourselves, each at its line
                 .setAllowRecursiveKeys(false)
                 .setMaxAliasesForCollections(MAX_ALIASES)
@@ -46,16 +54,29 @@ public final class YamlReader {
         }
         Node root;
         try {
+            Location deep = tooDeep(settings, text, file);
+            if (deep != null) {
+                problems.add(deep, "YAML nesting is too deep (more than " + MAX_DEPTH + " levels); a workflow needs only a few");
+                return Optional.empty();
+            }
             Optional<Node> composed = new Compose(settings).composeString(text);
             if (composed.isEmpty()) {
-                problems.add(new Location(file, 1, 1), "the file is empty; a workflow needs at least `name` and `nodes`");
+                problems.add(new Location(file, 1, 1), "the file is empty; a workflow needs `name`, `source`, `nodes` and `edges`");
                 return Optional.empty();
             }
             root = composed.get();
         } catch (MarkedYamlEngineException e) {
             Location at = e.getProblemMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
-            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
-            String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem().replaceFirst("but got (\\S+)$", "but found '$1'");
+            if (problem != null && problem.contains("\\t(TAB)")) {
+                problems.add(at, "YAML syntax error: a tab is used for indentation; YAML indents with spaces only, replace the tab with spaces");
+                return Optional.empty();
+            }
+            // The context mark is where the unfinished construct began, often the line to fix
+            // (an unclosed `{` or quote), while the problem mark is where the parser gave up.
+            String started = e.getContextMark().filter(m -> m.getLine() != at.line() - 1)
+                    .map(m -> " that starts at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1)).orElse("");
+            String context = e.getContext() == null ? "" : " (" + e.getContext() + started + ")";
             problems.add(at, "YAML syntax error: " + problem + context);
             return Optional.empty();
         } catch (YamlEngineException e) {
@@ -71,6 +92,22 @@ public final class YamlReader {
         } catch (TooLarge e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Where the nesting first goes deeper than {@link #MAX_DEPTH}, or null. Composing recurses once
+     * per level and would overflow the stack on a deep enough document; the parser's events come
+     * from a loop, so this pass is safe on any input.
+     */
+    private static Location tooDeep(LoadSettings settings, String text, String file) {
+        int depth = 0;
+        for (Event e : new Parse(settings).parseString(text)) {
+            if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
+                return e.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
+            }
+            if (e instanceof CollectionEndEvent) depth--;
+        }
+        return null;
     }
 
     private static String firstLine(String s) {
@@ -93,6 +130,9 @@ public final class YamlReader {
         private final String file;
         private final Problems problems;
         private final IdentityHashMap<Node, Boolean> onPath = new IdentityHashMap<>();
+        private final IdentityHashMap<Node, Boolean> seen = new IdentityHashMap<>();
+        /** Where the first anchor expanded a second time was defined; null while there is none. */
+        private Location aliased;
         private int built;
 
         Converter(String file, Problems problems) {
@@ -106,10 +146,14 @@ public final class YamlReader {
 
         YamlValue convert(Node node, int depth) {
             if (++built > MAX_NODES) {
-                problems.add(loc(node), "the YAML expands to more than " + MAX_NODES
-                        + " values (alias expansion?); refusing to read it");
+                problems.add(aliased != null ? aliased : loc(node), aliased != null
+                        ? "the YAML's aliases (*name) expand to more than " + MAX_NODES + " values, as in a 'billion laughs'"
+                                + " attack; refusing to read it. A workflow needs no such size: write the values out"
+                        : "the YAML holds more than " + MAX_NODES + " values; a workflow file should hold the graph, put data in the source file");
                 throw new TooLarge();
             }
+            // A node met again is an alias's target being expanded once more.
+            if (seen.put(node, Boolean.TRUE) != null && aliased == null) aliased = loc(node);
             if (depth > MAX_DEPTH) {
                 problems.add(loc(node), "YAML nesting is too deep (more than " + MAX_DEPTH + " levels)");
                 throw new TooLarge();
@@ -119,7 +163,7 @@ public final class YamlReader {
                 throw new TooLarge();
             }
             if (!(node instanceof ScalarNode) && !Tag.MAP.equals(node.getTag()) && !Tag.SEQ.equals(node.getTag())) {
-                problems.add(loc(node), "YAML tag " + node.getTag() + " is not allowed; workflows use plain values only");
+                problems.add(loc(node), refusedTag(node.getTag()));
             }
             try {
                 return switch (node) {
@@ -152,12 +196,19 @@ public final class YamlReader {
                 if (out.has(key)) {
                     Location first = out.keyLocation(key);
                     problems.add(loc(k), "duplicate key '" + key + "' (first at line " + first.line()
-                            + "); YAML would silently keep only the last one");
+                            + "); YAML would silently keep only the last one, so rename or remove one of them");
                     continue;
                 }
                 out.put(key, loc(k), convert(t.getValueNode(), depth + 1));
             }
             return out;
+        }
+
+        /** Names a tag as the user wrote it ({@code !!java.lang.Runtime}, not its tag:yaml.org URI). */
+        private static String refusedTag(Tag tag) {
+            String t = tag.getValue();
+            String shown = t.startsWith(Tag.PREFIX) ? "!!" + t.substring(Tag.PREFIX.length()) : t;
+            return "YAML tag " + shown + " is not allowed; workflows use plain values only, remove the tag";
         }
 
         private YamlValue.Scalar scalar(ScalarNode s) {
@@ -169,7 +220,7 @@ public final class YamlReader {
             else if (Tag.FLOAT.equals(tag)) type = YamlValue.ScalarType.FLOAT;
             else if (Tag.STR.equals(tag)) type = YamlValue.ScalarType.STRING;
             else {
-                problems.add(loc(s), "YAML tag " + tag + " is not allowed; workflows use plain values only");
+                problems.add(loc(s), refusedTag(tag));
                 type = YamlValue.ScalarType.STRING;
             }
             ScalarStyle style = s.getScalarStyle();

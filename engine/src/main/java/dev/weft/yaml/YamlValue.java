@@ -40,17 +40,29 @@ public sealed interface YamlValue permits YamlValue.Scalar, YamlValue.Sequence, 
                 case NULL -> null;
                 case BOOLEAN -> Boolean.valueOf(text.toLowerCase());
                 case INTEGER -> parseLong();
-                case FLOAT -> Double.valueOf(text);
+                case FLOAT -> parseDouble();
                 case STRING -> text;
             };
         }
 
+        /** The core schema's integers: decimal (a leading 0 is still decimal), 0o octal, 0x hex. */
         private Object parseLong() {
+            String t = text.startsWith("+") ? text.substring(1) : text;
+            int radix = t.startsWith("0o") ? 8 : t.startsWith("0x") ? 16 : 10;
+            String digits = radix == 10 ? t : t.substring(2);
             try {
-                return Long.decode(text.replace("_", ""));
+                return Long.parseLong(digits, radix);
             } catch (NumberFormatException e) {
-                return Double.valueOf(text);
+                return new java.math.BigInteger(digits, radix).doubleValue(); // too large for a long
             }
+        }
+
+        /** The core schema's floats, including .inf, -.inf and .nan, which Java spells otherwise. */
+        private Double parseDouble() {
+            String t = text.toLowerCase();
+            if (t.endsWith(".inf")) return t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            if (t.equals(".nan")) return Double.NaN;
+            return Double.valueOf(text);
         }
 
         public boolean isNumber() {
