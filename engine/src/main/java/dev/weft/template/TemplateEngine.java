@@ -39,6 +39,7 @@ import jinjava.de.odysseus.el.tree.impl.Builder;
 public final class TemplateEngine {
     private static final Pattern KEYWORD_ARGUMENT = Pattern.compile("(?<![\\w.])([A-Za-z_]\\w*)\\s*=(?!=)");
     private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
+    private static final Set<String> GUARDS = Set.of("filter:default", "filter:d", "exptest:defined", "exptest:undefined");
     private static final Set<String> NOT_FIELDS = Set.of("loop", "none", "None", "true", "false", "True", "False", "null");
     private final Jinjava jinjava;
     /** The features Jinjava's own parser has (JUEL's default profile), so that `pairs.items()` checks as it renders. */
@@ -77,7 +78,7 @@ public final class TemplateEngine {
         }
         Set<String> locals = new HashSet<>();
         List<FieldRead> reads = new ArrayList<>();
-        walk(root, origin, locals, reads, problems);
+        walk(root, origin, locals, Set.of(), reads, problems);
         if (problems.size() != before) return null;
         return new Template(source, dedupe(reads));
     }
@@ -86,7 +87,7 @@ public final class TemplateEngine {
     public Expression expression(String source, Location at, Problems problems) {
         List<FieldRead> reads = new ArrayList<>();
         int before = problems.size();
-        scanExpression(source, "`" + source + "`", at, Set.of(), reads, problems);
+        scanExpression(source, "`" + source + "`", at, Set.of(), Set.of(), reads, problems);
         if (problems.size() != before) return null;
         return new Expression(source, dedupe(reads));
     }
@@ -129,27 +130,39 @@ public final class TemplateEngine {
         }
     }
 
-    private void walk(Node node, TextOrigin origin, Set<String> locals, List<FieldRead> reads, Problems problems) {
+    /**
+     * @param guarded fields a surrounding {@code {% if x is defined %}} guards: reading them inside
+     *                does not require them to be written
+     */
+    private void walk(Node node, TextOrigin origin, Set<String> locals, Set<String> guarded, List<FieldRead> reads, Problems problems) {
+        Set<String> inside = guarded;
         Location at = origin.locate(node.getLineNumber(), node.getStartPosition());
         if (node instanceof ExpressionNode) {
             String image = node.getMaster().getImage();
             String expr = image.substring(2, image.length() - 2).trim();
             if (expr.startsWith("-")) expr = expr.substring(1);
             if (expr.endsWith("-")) expr = expr.substring(0, expr.length() - 1);
-            scanExpression(expr, image, at, locals, reads, problems);
+            scanExpression(expr, image, at, locals, guarded, reads, problems);
         } else if (node instanceof TagNode tag) {
             String name = tag.getTag().getName();
             String helpers = tag.getHelpers() == null ? "" : tag.getHelpers().trim();
             String image = tag.getMaster().getImage();
             switch (name) {
-                case "if", "elif", "unless" -> scanExpression(helpers, image, at, locals, reads, problems);
+                case "if", "elif", "unless" -> {
+                    scanExpression(helpers, image, at, locals, guarded, reads, problems);
+                    Set<String> tested = definedTests(helpers);
+                    if (!tested.isEmpty()) {
+                        inside = new HashSet<>(guarded);
+                        inside.addAll(tested);
+                    }
+                }
                 case "for" -> {
                     int in = helpers.indexOf(" in ");
                     if (in < 0) {
                         problems.add(at, "template error in " + image + ": a for loop reads `for item in list`");
                     } else {
                         for (String v : helpers.substring(0, in).split(",")) locals.add(v.trim());
-                        scanExpression(helpers.substring(in + 4), image, at, locals, reads, problems);
+                        scanExpression(helpers.substring(in + 4), image, at, locals, guarded, reads, problems);
                     }
                 }
                 case "set" -> {
@@ -158,7 +171,7 @@ public final class TemplateEngine {
                         for (String v : helpers.split(",")) locals.add(v.trim());
                     } else {
                         for (String v : helpers.substring(0, eq).split(",")) locals.add(v.trim());
-                        scanExpression(helpers.substring(eq + 1), image, at, locals, reads, problems);
+                        scanExpression(helpers.substring(eq + 1), image, at, locals, guarded, reads, problems);
                     }
                 }
                 case "macro" -> {
@@ -175,10 +188,64 @@ public final class TemplateEngine {
                 default -> { }
             }
         }
-        for (Node child : node.getChildren()) walk(child, origin, locals, reads, problems);
+        for (Node child : node.getChildren()) walk(child, origin, locals, inside, reads, problems);
     }
 
-    private void scanExpression(String expr, String image, Location at, Set<String> locals, List<FieldRead> reads, Problems problems) {
+    /** Field roots read outside any guard (so a guard elsewhere in the expression does not excuse them). */
+    private static void countPlainReads(jinjava.de.odysseus.el.tree.Node n, Set<String> guards, Set<String> out) {
+        if (n.getClass().getSimpleName().equals("AstMethod") && n.getCardinality() == 2) {
+            jinjava.de.odysseus.el.tree.Node property = n.getChild(0);
+            jinjava.de.odysseus.el.tree.Node params = n.getChild(1);
+            if (property.getCardinality() > 0 && property.getChild(0) instanceof IdentifierNode callee && guards.contains(callee.getName())) {
+                // skip the guarded first parameter, look at the rest
+                for (int i = 1; i < params.getCardinality(); i++) countPlainReads(params.getChild(i), guards, out);
+                return;
+            }
+        }
+        if (n instanceof IdentifierNode id) out.add(id.getName());
+        for (int i = 0; i < n.getCardinality(); i++) countPlainReads(n.getChild(i), guards, out);
+    }
+
+    /** Fields an {@code if} condition tests with {@code is defined}. */
+    private Set<String> definedTests(String condition) {
+        Set<String> names = new HashSet<>();
+        try {
+            collectGuarded(syntax.build("#{" + condition + "}").getRoot(), Set.of("exptest:defined"), names);
+        } catch (RuntimeException unparsable) {
+            // reported by scanExpression already
+        }
+        return names;
+    }
+
+    /**
+     * Fields whose absence an expression handles itself: the value under {@code | default(...)}
+     * (or {@code | d}) and the subject of {@code is defined} / {@code is undefined}. In the tree
+     * Jinjava builds, {@code x | default('y')} is a method call on {@code filter:default} whose
+     * first parameter is x.
+     */
+    private static void collectGuarded(jinjava.de.odysseus.el.tree.Node n, Set<String> guards, Set<String> out) {
+        if (n.getClass().getSimpleName().equals("AstMethod") && n.getCardinality() == 2) {
+            jinjava.de.odysseus.el.tree.Node property = n.getChild(0);
+            jinjava.de.odysseus.el.tree.Node params = n.getChild(1);
+            if (property.getCardinality() > 0 && property.getChild(0) instanceof IdentifierNode callee
+                    && guards.contains(callee.getName()) && params.getCardinality() > 0) {
+                rootIdentifier(params.getChild(0)).ifPresent(out::add);
+            }
+        }
+        for (int i = 0; i < n.getCardinality(); i++) collectGuarded(n.getChild(i), guards, out);
+    }
+
+    /** The field at the root of `a`, `a.b` or `a['b']`. */
+    private static java.util.Optional<String> rootIdentifier(jinjava.de.odysseus.el.tree.Node n) {
+        while (!(n instanceof IdentifierNode) && n.getCardinality() > 0
+                && (n.getClass().getSimpleName().equals("AstDot") || n.getClass().getSimpleName().equals("AstBracket"))) {
+            n = n.getChild(0);
+        }
+        return n instanceof IdentifierNode id ? java.util.Optional.of(id.getName()) : java.util.Optional.empty();
+    }
+
+    private void scanExpression(String expr, String image, Location at, Set<String> locals, Set<String> guarded, List<FieldRead> reads,
+                                Problems problems) {
         Tree tree;
         try {
             tree = syntax.build("#{" + expr + "}");
@@ -195,6 +262,12 @@ public final class TemplateEngine {
             return;
         }
         Context globals = jinjava.getGlobalContext();
+        Set<String> handled = new HashSet<>(guarded);
+        Set<String> selfGuarded = new HashSet<>();
+        collectGuarded(tree.getRoot(), GUARDS, selfGuarded);
+        Set<String> readPlainly = new HashSet<>();
+        countPlainReads(tree.getRoot(), GUARDS, readPlainly);
+        for (String g : selfGuarded) if (!readPlainly.contains(g)) handled.add(g);
         // A keyword argument's name (`truncate(length=20)`, `map(attribute='name')`) is parsed as
         // an identifier too, but it is no field. Each `name=` takes away one occurrence of it.
         Map<String, Integer> keywords = new HashMap<>();
@@ -215,7 +288,8 @@ public final class TemplateEngine {
                     problems.add(at, "unknown test '" + t + "' in " + image + ShapeChecker.nearest(t, globals.getAllExpTests().stream()
                             .map(x -> x.getName()).toList()).map(n -> "; did you mean '" + n + "'?").orElse(""));
                 }
-            } else if (!name.startsWith("____") && !name.contains(":") && !locals.contains(name) && !NOT_FIELDS.contains(name)) {
+            } else if (!name.startsWith("____") && !name.contains(":") && !locals.contains(name) && !NOT_FIELDS.contains(name)
+                    && !handled.contains(name)) {
                 reads.add(new FieldRead(name, at));
             }
         }

@@ -173,4 +173,15 @@ class TemplateEngineTest {
         assertEquals("wf.yaml:3:5: expression syntax error in `grade.score <`: the expression stops where a name or a value should follow",
                 problems.list().get(0).toString());
     }
+
+    @Test
+    void fieldsWhoseAbsenceTheTemplateHandlesAreNotRequired() {
+        assertEquals(List.of("topic"), reads(template("{{ topic }} {{ hint | default('none') }} {{ extra.note | d('') }}")));
+        assertEquals(List.of(), reads(template("{% if persona is defined %}As {{ persona.name }}: {% endif %}go")));
+        assertEquals(List.of("persona"), reads(template("{{ persona | default('x') }} {{ persona.name }}")),
+                "a plain read elsewhere still needs the field");
+        assertEquals(List.of("tone"), reads(template("{% if tone is defined %}a{% endif %}{{ tone }}")),
+                "outside the guarded block the read counts");
+        assertEquals("plain / none", ENGINE.render(template("{{ style | default('plain') }} / {{ hint | d('none') }}"), java.util.Map.of()));
+    }
 }
