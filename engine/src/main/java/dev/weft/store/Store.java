@@ -67,6 +67,11 @@ public final class Store implements AutoCloseable {
         return file;
     }
 
+    /** The read pool, for query classes of this package (e.g. the dashboard's). */
+    Jdbi reader() {
+        return read;
+    }
+
     /** A write failure, if one happened; once set, every later write is refused with it. */
     public Optional<StoreException> failure() {
         return Optional.ofNullable(writer.failure());
