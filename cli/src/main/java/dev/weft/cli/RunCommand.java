@@ -114,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             var out = spec.commandLine().getOut();
-            Summary.print(out, store, result.runId());
+            Summary.print(out, store, result);
             if (result.output() != null) out.println("wrote     " + result.outputLines() + " lines to " + result.output());
             out.flush();
             return switch (result.status()) {

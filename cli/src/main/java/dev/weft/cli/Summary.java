@@ -55,6 +55,17 @@ final class Summary {
         if (shown < total) out.println(String.format(Locale.ROOT, "  %6d × other reasons", total - shown));
     }
 
+    /**
+     * The summary after `weft run` / `weft resume`: as {@link #print(PrintWriter, dev.weft.store.Store, String)}, but
+     * with the status the run ended with even where the store could not record it (a full disk).
+     */
+    static void print(PrintWriter out, dev.weft.store.Store store, dev.weft.run.RunResult result) {
+        RunRow row = store.run(result.runId()).orElseThrow();
+        if (row.status() != result.status()) row = row.withStatus(result.status(), result.message(), row.finishedAt(), row.updatedAt());
+        print(out, row, store.nodeStats(result.runId()), store.reasons(result.runId(), dev.weft.store.RecordStatus.FAILED, 5),
+                store.reasons(result.runId(), dev.weft.store.RecordStatus.FILTERED, 5));
+    }
+
     static void print(PrintWriter out, dev.weft.store.Store store, String runId) {
         print(out, store.run(runId).orElseThrow(), store.nodeStats(runId),
                 store.reasons(runId, dev.weft.store.RecordStatus.FAILED, 5), store.reasons(runId, dev.weft.store.RecordStatus.FILTERED, 5));

@@ -37,11 +37,34 @@ final class Langchain4jModel implements LanguageModel {
             throw Failures.classify(profile, e);
         }
         AiMessage ai = response.aiMessage();
-        String text = ai == null || ai.text() == null ? "" : ai.text();
+        String text = ai == null || ai.text() == null ? "" : wellFormed(ai.text());
         TokenUsage usage = response.tokenUsage();
         int in = usage == null || usage.inputTokenCount() == null ? request.estimatedTokens() : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? Math.max(1, text.length() / 4) : usage.outputTokenCount();
         String finish = response.finishReason() == null ? null : response.finishReason().name().toLowerCase();
         return new ModelResponse(text, in, out, finish);
+    }
+
+    /**
+     * The answer with every lone UTF-16 surrogate replaced by U+FFFD. A JSON string escape can
+     * decode to one, and no UTF-8 file can hold it: left in, it failed the sink's write and with it
+     * the whole run. Invalid UTF-8 bytes in a body already arrive as U+FFFD, so both read alike.
+     */
+    static String wellFormed(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                if (b != null) b.append(c).append(s.charAt(i + 1));
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (b == null) b = new StringBuilder(s.length()).append(s, 0, i);
+                b.append('\uFFFD');
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? s : b.toString();
     }
 }

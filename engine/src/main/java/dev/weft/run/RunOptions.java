@@ -48,4 +48,11 @@ public record RunOptions(int concurrency, Long limit, CacheMode cacheMode, boole
     public RunOptions withEnvironment(Map<String, String> env) {
         return new RunOptions(concurrency, limit, cacheMode, simulate, overrides, env);
     }
+
+    /** Without the environment's values: they hold API keys, and a record's own toString would print them. */
+    @Override
+    public String toString() {
+        return "RunOptions[concurrency=" + concurrency + ", limit=" + limit + ", cacheMode=" + cacheMode + ", simulate=" + simulate
+                + ", overrides=" + overrides + ", environment=" + environment.size() + " variables]";
+    }
 }

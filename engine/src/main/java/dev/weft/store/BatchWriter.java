@@ -1,9 +1,13 @@
 package dev.weft.store;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -33,6 +37,7 @@ final class BatchWriter implements AutoCloseable {
         StoreException f = failure;
         if (f != null) throw f;
         if (closed) throw new StoreException("the store is closed", null);
+        if (!thread.isAlive()) throw new StoreException("cannot write to " + dbPath + ": the store's writer stopped", null);
         try {
             queue.put(write);
         } catch (InterruptedException e) {
@@ -46,7 +51,18 @@ final class BatchWriter implements AutoCloseable {
         Flush done = new Flush();
         submit(done);
         try {
-            done.get();
+            // Bounded waits: should the writer thread ever die, its flush markers are never completed.
+            while (true) {
+                try {
+                    done.get(1, TimeUnit.SECONDS);
+                    break;
+                } catch (TimeoutException stillWriting) {
+                    if (!thread.isAlive() && !done.isDone()) {
+                        StoreException f = failure;
+                        throw f != null ? f : new StoreException("cannot write to " + dbPath + ": the store's writer stopped", null);
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for the store", e);
@@ -72,7 +88,9 @@ final class BatchWriter implements AutoCloseable {
                         handle.useTransaction(h -> batch.forEach(w -> {
                             if (!(w instanceof Flush)) w.accept(h);
                         }));
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
+                        // An Error too (a write that overflowed the stack, ran out of memory): were it to end
+                        // this thread, every flush() would wait for it forever.
                         failure = new StoreException(describe(e), e);
                     }
                 }
@@ -86,19 +104,36 @@ final class BatchWriter implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failure = new StoreException(describe(e), e);
         }
     }
 
-    private String describe(RuntimeException e) {
-        String m = String.valueOf(e.getMessage());
-        String why = m.contains("SQLITE_FULL") ? "the disk is full"
+    private String describe(Throwable e) {
+        // Jdbi wraps the driver's exception ("Failed to commit transaction"): SQLite's code is further down.
+        String m = "";
+        for (Throwable t = e; t != null; t = t.getCause()) m += " " + t.getMessage();
+        String unwritable = unwritable();
+        String why = m.contains("SQLITE_FULL") ? "the disk is full; free some space on it"
+                : (m.contains("SQLITE_READONLY") || m.contains("SQLITE_IOERR") || m.contains("SQLITE_CANTOPEN")) && unwritable != null
+                        ? unwritable + " cannot be written; make it writable again (its permissions, `chattr -i`, or a read-only mount)"
                 : m.contains("SQLITE_READONLY") ? "the database file is read-only"
                 : m.contains("SQLITE_BUSY") ? "another program holds the database locked"
                 : m.contains("SQLITE_IOERR") ? "a disk I/O error occurred"
-                : m.replaceAll("\\s+", " ");
+                : String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
         return "cannot write to " + dbPath + ": " + why;
+    }
+
+    /** Which of the database's files cannot be written (an I/O error may mean just that), or null. */
+    private String unwritable() {
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            Path f = Path.of(dbPath + suffix);
+            if (Files.exists(f) && !Files.isWritable(f)) {
+                return suffix.isEmpty() ? "the database file" : "its " + suffix + " file (" + f.getFileName() + ")";
+            }
+        }
+        Path parent = Path.of(dbPath).toAbsolutePath().getParent();
+        return parent != null && !Files.isWritable(parent) ? "its folder " + parent : null;
     }
 
     /** A flush() marker: completed once every write queued before it is committed. */

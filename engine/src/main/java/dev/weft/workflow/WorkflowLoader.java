@@ -43,6 +43,8 @@ import java.util.regex.Pattern;
 public final class WorkflowLoader {
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private static final Pattern OVERRIDE = Pattern.compile("([A-Za-z0-9_.\\-]+)=(.*)", Pattern.DOTALL);
+    /** Workflow and prompt files are hand-written text; anything larger is a mistake (or an attack). */
+    private static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
     private final NodeKinds kinds;
     private final TemplateEngine templates;
     private final ShapeChecker checker = new ShapeChecker();
@@ -121,6 +123,16 @@ public final class WorkflowLoader {
             String content = given.get(key);
             if (content == null) {
                 try {
+                    // A device or pipe (/dev/zero, a FIFO) would never end; a huge file is no prompt.
+                    Location top = at.line() == 0 ? new Location(at.file(), 1, 1) : at;
+                    if (Files.exists(path) && !Files.isRegularFile(path)) {
+                        problems.add(top, what + " " + shown(path) + " is not a regular file");
+                        return null;
+                    }
+                    if (Files.exists(path) && Files.size(path) > MAX_FILE_BYTES) {
+                        problems.add(top, what + " " + shown(path) + " is larger than " + MAX_FILE_BYTES / (1024 * 1024) + " MiB");
+                        return null;
+                    }
                     content = Files.readString(path, StandardCharsets.UTF_8);
                 } catch (NoSuchFileException e) {
                     problems.add(at, what + " not found: " + shown(path) + (path.equals(file) ? "" : " (paths are relative to the workflow file)"));
@@ -147,9 +159,15 @@ public final class WorkflowLoader {
             return p.equals(file) ? label : displayPath(p);
         }
 
-        private Path relative(String p) {
-            Path dir = file.toAbsolutePath().getParent();
-            return dir == null ? Path.of(p) : dir.resolve(p).normalize();
+        /** A path relative to the workflow file; null (with a problem at {@code at}) if it is no valid path. */
+        private Path relative(String p, Location at) {
+            try {
+                Path dir = file.toAbsolutePath().getParent();
+                return dir == null ? Path.of(p) : dir.resolve(p).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                problems.add(at, "'" + p.replace("\0", "\\0") + "' is not a valid file path: " + e.getReason());
+                return null;
+            }
         }
 
         // ---- overrides
@@ -167,7 +185,12 @@ public final class WorkflowLoader {
                         : "--model writer.base_url=http://127.0.0.1:8000/v1"));
                 return;
             }
-            String[] path = (prefix + matcher.group(1)).split("\\.");
+            String[] path = (prefix + matcher.group(1)).split("\\.", -1);
+            if (java.util.Arrays.stream(path).anyMatch(String::isEmpty)) {
+                problems.add(at, "the path before '=' names keys separated by dots, e.g. " + (prefix.isEmpty()
+                        ? "--set source.path=data/other.jsonl" : "--model writer.base_url=http://127.0.0.1:8000/v1"));
+                return;
+            }
             if (!prefix.isEmpty()) {
                 if (path.length != 3) {
                     problems.add(at, "expected PROFILE.key=value, e.g. --model writer.temperature=0.2");
@@ -257,7 +280,8 @@ public final class WorkflowLoader {
             }
             String p = str(m.get("path"), null);
             if (p == null) return null;
-            Path path = relative(p);
+            Path path = relative(p, m.get("path").location());
+            if (path == null) return null;
             String format = str(m.get("format"), null);
             if (format == null) {
                 String lower = p.toLowerCase();
@@ -301,7 +325,8 @@ public final class WorkflowLoader {
                             + String.join(", ", needs) + "), e.g. `" + k + ": some_field`");
                 }
             }
-            return new SinkDef(relative(p), format, map, m.location());
+            Path path = relative(p, m.get("path").location());
+            return path == null ? null : new SinkDef(path, format, map, m.location());
         }
 
         private Map<String, NodeDef> nodes(YamlValue v, Map<String, ModelProfile> models) {
@@ -491,7 +516,8 @@ public final class WorkflowLoader {
 
             public Template templateFile(YamlValue path) {
                 if (!(path instanceof YamlValue.Scalar s)) return null;
-                Path p = relative(s.text());
+                Path p = relative(s.text(), s.location());
+                if (p == null) return null;
                 String content = readFile(p, s.location(), "prompt file");
                 if (content == null) return null;
                 return templates.template(content, TextOrigin.ofFile(displayPath(p)), problems);

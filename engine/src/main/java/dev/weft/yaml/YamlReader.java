@@ -9,6 +9,7 @@ import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -54,11 +55,7 @@ public final class YamlReader {
         }
         Node root;
         try {
-            Location deep = tooDeep(settings, text, file);
-            if (deep != null) {
-                problems.add(deep, "YAML nesting is too deep (more than " + MAX_DEPTH + " levels); a workflow needs only a few");
-                return Optional.empty();
-            }
+            if (tooDeepOrTooLarge(settings, text, file, problems)) return Optional.empty();
             Optional<Node> composed = new Compose(settings).composeString(text);
             if (composed.isEmpty()) {
                 problems.add(new Location(file, 1, 1), "the file is empty; a workflow needs `name`, `source`, `nodes` and `edges`");
@@ -85,6 +82,10 @@ public final class YamlReader {
         } catch (StackOverflowError e) {
             problems.add(new Location(file, 1, 1), "YAML nesting is too deep (more than " + MAX_DEPTH + " levels)");
             return Optional.empty();
+        } catch (RuntimeException e) {
+            // The YAML library failed on input it should have rejected (seen: a lone surrogate).
+            problems.add(new Location(file, 1, 1), "unreadable YAML (" + e.getClass().getSimpleName() + "); check the file's encoding and syntax");
+            return Optional.empty();
         }
         Converter converter = new Converter(file, problems);
         try {
@@ -95,19 +96,28 @@ public final class YamlReader {
     }
 
     /**
-     * Where the nesting first goes deeper than {@link #MAX_DEPTH}, or null. Composing recurses once
-     * per level and would overflow the stack on a deep enough document; the parser's events come
-     * from a loop, so this pass is safe on any input.
+     * Refuses a document nested deeper than {@link #MAX_DEPTH} or holding more than
+     * {@link #MAX_NODES} values before composing it: composing recurses once per level (a deep
+     * enough document would overflow the stack) and builds every node (a huge one costs seconds),
+     * while the parser's events come from a loop, so this pass is cheap and safe on any input.
      */
-    private static Location tooDeep(LoadSettings settings, String text, String file) {
+    private static boolean tooDeepOrTooLarge(LoadSettings settings, String text, String file, Problems problems) {
         int depth = 0;
+        int values = 0;
         for (Event e : new Parse(settings).parseString(text)) {
             if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
-                return e.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
+                problems.add(e.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1)),
+                        "YAML nesting is too deep (more than " + MAX_DEPTH + " levels); a workflow needs only a few");
+                return true;
             }
             if (e instanceof CollectionEndEvent) depth--;
+            if ((e instanceof CollectionStartEvent || e instanceof ScalarEvent) && ++values > MAX_NODES) {
+                problems.add(e.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1)),
+                        "the YAML holds more than " + MAX_NODES + " values; a workflow file should hold the graph, put data in the source file");
+                return true;
+            }
         }
-        return null;
+        return false;
     }
 
     private static String firstLine(String s) {
@@ -211,6 +221,15 @@ public final class YamlReader {
             return "YAML tag " + shown + " is not allowed; workflows use plain values only, remove the tag";
         }
 
+        private static boolean parses(String text, YamlValue.ScalarType type) {
+            try {
+                new YamlValue.Scalar(text, type, false, false, null).toPlain();
+                return true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
         private YamlValue.Scalar scalar(ScalarNode s) {
             Tag tag = s.getTag();
             YamlValue.ScalarType type;
@@ -221,6 +240,12 @@ public final class YamlReader {
             else if (Tag.STR.equals(tag)) type = YamlValue.ScalarType.STRING;
             else {
                 problems.add(loc(s), refusedTag(tag));
+                type = YamlValue.ScalarType.STRING;
+            }
+            if ((type == YamlValue.ScalarType.INTEGER || type == YamlValue.ScalarType.FLOAT) && !parses(s.getValue(), type)) {
+                // Only an explicit tag (`!!int x`) gets here: the core schema tags numbers it can read.
+                problems.add(loc(s), "'" + s.getValue() + "' is tagged " + tag + " but is not " + (type == YamlValue.ScalarType.INTEGER
+                        ? "an integer" : "a number") + "; remove the tag or fix the value");
                 type = YamlValue.ScalarType.STRING;
             }
             ScalarStyle style = s.getScalarStyle();

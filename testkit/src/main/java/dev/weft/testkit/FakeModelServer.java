@@ -73,6 +73,8 @@ public final class FakeModelServer implements AutoCloseable {
     private static final String CHAT_PATH = "/v1/chat/completions";
     private static final String OLLAMA_CHAT_PATH = "/api/chat";
     private static final long DEFAULT_SEED = 42;
+    private static final String RAW_OPEN = "\uE000raw-";
+    private static final String RAW_CLOSE = "\uE001";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -92,6 +94,7 @@ public final class FakeModelServer implements AutoCloseable {
     private volatile long hangMillis = 30_000;
     private volatile boolean down;
     private final Map<String, String> answers = new LinkedHashMap<>(); // guarded by itself
+    private final List<byte[]> rawAnswers = new ArrayList<>(); // guarded by answers
     private final List<FailRule> failRules = new CopyOnWriteArrayList<>();
     private final Object randomLock = new Object();
     private RandomGenerator faultRandom = new SplittableRandom(DEFAULT_SEED); // guarded by randomLock
@@ -216,10 +219,25 @@ public final class FakeModelServer implements AutoCloseable {
         return this;
     }
 
-    /** Forgets every {@link #answer(String, String)} rule. */
+    /**
+     * Like {@link #answer(String, String)}, but the answer's content is these bytes, put verbatim
+     * between the quotes of the JSON body's content string: nothing is escaped or checked, so they
+     * can be invalid UTF-8, or a JSON escape that decodes to a lone surrogate.
+     */
+    public FakeModelServer answerBytes(String whenLastUserMessageContains, byte[] content) {
+        synchronized (answers) {
+            rawAnswers.add(content.clone());
+            // A placeholder JSON leaves unescaped; replaced by the bytes just before they are sent.
+            answers.put(whenLastUserMessageContains, RAW_OPEN + (rawAnswers.size() - 1) + RAW_CLOSE);
+        }
+        return this;
+    }
+
+    /** Forgets every {@link #answer(String, String)} and {@link #answerBytes(String, byte[])} rule. */
     public FakeModelServer clearAnswers() {
         synchronized (answers) {
             answers.clear();
+            rawAnswers.clear();
         }
         return this;
     }
@@ -410,7 +428,32 @@ public final class FakeModelServer implements AutoCloseable {
 
     private void answered(HttpExchange ex, Entry entry, Runnable finish, String answer) throws IOException {
         answered.incrementAndGet();
-        reply(ex, entry, finish, 200, answer, null);
+        entry.status = 200;
+        finish.run();
+        send(ex, 200, withRawAnswers(answer), null);
+    }
+
+    /** The body's bytes, with each {@link #answerBytes} placeholder replaced by its bytes. */
+    private byte[] withRawAnswers(String body) {
+        int open = body.indexOf(RAW_OPEN);
+        if (open < 0) return body.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(body.length() + 64);
+        int from = 0;
+        while (open >= 0) {
+            int close = body.indexOf(RAW_CLOSE, open);
+            if (close < 0) break;
+            byte[] raw;
+            synchronized (answers) {
+                int i = Integer.parseInt(body.substring(open + RAW_OPEN.length(), close));
+                raw = i < rawAnswers.size() ? rawAnswers.get(i) : new byte[0];
+            }
+            out.writeBytes(body.substring(from, open).getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(raw);
+            from = close + RAW_CLOSE.length();
+            open = body.indexOf(RAW_OPEN, from);
+        }
+        out.writeBytes(body.substring(from).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /** Settles the counters before a byte is sent, so a client that has its answer sees them current. */
@@ -421,7 +464,10 @@ public final class FakeModelServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, String body, String retryAfter) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        send(ex, status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
+    }
+
+    private static void send(HttpExchange ex, int status, byte[] bytes, String retryAfter) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (retryAfter != null) ex.getResponseHeaders().set("Retry-After", retryAfter);
         ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
