@@ -9,6 +9,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.weft.workflow.Problems;
 import dev.weft.yaml.YamlValue;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -34,6 +35,35 @@ final class AnswerSchema {
 
     static AnswerSchema defaultScore() {
         return parse(null, null, null);
+    }
+
+    /** {score: integer min..max, reason: string}. */
+    static AnswerSchema score(long min, long max) {
+        ObjectNode s = object();
+        ((ObjectNode) s.get("properties")).set("score", JSON.createObjectNode().put("type", "integer").put("minimum", min).put("maximum", max));
+        ((ObjectNode) s.get("properties")).set("reason", JSON.createObjectNode().put("type", "string"));
+        s.withArray("required").add("score").add("reason");
+        return new AnswerSchema(s);
+    }
+
+    /** {reason: string, winner: one of the labels} — the reason first, so the model argues before it picks. */
+    static AnswerSchema pick(List<String> labels) {
+        ObjectNode s = object();
+        ((ObjectNode) s.get("properties")).set("reason", JSON.createObjectNode().put("type", "string"));
+        ObjectNode winner = JSON.createObjectNode();
+        labels.forEach(winner.putArray("enum")::add);
+        ((ObjectNode) s.get("properties")).set("winner", winner);
+        s.withArray("required").add("reason").add("winner");
+        return new AnswerSchema(s);
+    }
+
+    private static ObjectNode object() {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("type", "object");
+        s.putObject("properties");
+        s.putArray("required");
+        s.put("additionalProperties", false);
+        return s;
     }
 
     /** From the YAML mapping; null mapping means the default {score: integer 1..10, reason: string}. */

@@ -12,13 +12,21 @@ import dev.weft.spi.StepOutcome;
 import dev.weft.template.FieldRead;
 import dev.weft.yaml.Shape;
 import dev.weft.yaml.YamlValue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** {@code kind: llm}: one model answers a prompt; the answer is written to a field. */
+/**
+ * {@code kind: llm}: one model answers a prompt and the text is written to a field; or, with
+ * {@code models: [weak, strong]}, each profile answers the same prompt and the field holds the
+ * answers keyed by profile — the raw material for preference pairs.
+ */
 public final class LlmKind implements NodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
-            .required("model", Shape.string("A model profile's name."))
+            .optional("model", Shape.string("A model profile's name."))
+            .optional("models", Shape.listOf(Shape.string(null), "Several profiles answer the same prompt; the output maps profile to answer."))
             .required("prompt", Prompt.shape("The prompt."))
             .optional("output", Shape.string("The field the answer is written to (default: the node's name)."))
             .build();
@@ -35,7 +43,7 @@ public final class LlmKind implements NodeKind {
 
     @Override
     public String description() {
-        return "A model answers a prompt; the answer text is written to `output`.";
+        return "A model (or several) answers a prompt; the answer text is written to `output`.";
     }
 
     @Override
@@ -46,14 +54,42 @@ public final class LlmKind implements NodeKind {
     @Override
     public Node configure(NodeConfig config) {
         YamlValue.Mapping y = config.yaml();
-        ModelProfile model = config.model(y.get("model"));
+        if (y.has("model") == y.has("models")) {
+            config.problems().add(y.location(), "node '" + config.nodeName() + "' needs either `model: NAME` or `models: [NAME, ...]`");
+            return null;
+        }
+        List<String> profiles = new ArrayList<>();
+        boolean ok = true;
+        if (y.get("model") != null) {
+            ModelProfile p = config.model(y.get("model"));
+            if (p == null) ok = false;
+            else profiles.add(p.name());
+        } else {
+            YamlValue.Sequence list = (YamlValue.Sequence) y.get("models");
+            if (list.items().isEmpty()) {
+                config.problems().add(list.location(), "node '" + config.nodeName() + "': `models` needs at least one profile");
+                ok = false;
+            }
+            for (YamlValue v : list.items()) {
+                ModelProfile p = config.model(v);
+                if (p == null) {
+                    ok = false;
+                } else if (profiles.contains(p.name())) {
+                    config.problems().add(v.location(), "node '" + config.nodeName() + "': profile '" + p.name() + "' is listed twice");
+                    ok = false;
+                } else {
+                    profiles.add(p.name());
+                }
+            }
+        }
         Prompt prompt = Prompt.read(config, y.get("prompt"));
         String output = y.get("output") instanceof YamlValue.Scalar s ? s.text() : config.nodeName();
-        if (model == null || prompt == null) return null;
-        return new LlmNode(config.nodeName(), model.name(), prompt, output);
+        if (!ok || prompt == null) return null;
+        return new LlmNode(profiles, y.has("models"), prompt, output);
     }
 
-    private record LlmNode(String name, String profile, Prompt prompt, String output) implements Node {
+    /** @param keyed write {profile: answer} (from `models:`) rather than the answer itself */
+    private record LlmNode(List<String> profiles, boolean keyed, Prompt prompt, String output) implements Node {
         public List<FieldRead> reads() {
             return prompt.reads();
         }
@@ -63,12 +99,17 @@ public final class LlmKind implements NodeKind {
         }
 
         public StepOutcome run(StepContext ctx) throws InterruptedException {
-            ModelResponse r = ctx.ask(profile, ModelRequest.of(prompt.render(ctx)));
-            if (r.text().isBlank()) {
-                throw new StepFailedException("model '" + profile + "' returned an empty answer"
-                        + (r.finishReason() == null ? "" : " (finish reason: " + r.finishReason() + ")"));
+            ModelRequest request = ModelRequest.of(prompt.render(ctx));
+            Map<String, Object> answers = new LinkedHashMap<>();
+            for (String profile : profiles) {
+                ModelResponse r = ctx.ask(profile, request);
+                if (r.text().isBlank()) {
+                    throw new StepFailedException("model '" + profile + "' returned an empty answer"
+                            + (r.finishReason() == null ? "" : " (finish reason: " + r.finishReason() + ")"));
+                }
+                answers.put(profile, r.text());
             }
-            return StepOutcome.write(output, r.text());
+            return StepOutcome.write(output, keyed ? answers : answers.get(profiles.get(0)));
         }
     }
 }

@@ -98,6 +98,11 @@ final class Step implements StepContext {
     }
 
     @Override
+    public Object evaluate(Expression expression, Map<String, Object> scope) {
+        return templates.evaluate(expression, scope);
+    }
+
+    @Override
     public boolean test(Expression expression) {
         return templates.test(expression, state);
     }

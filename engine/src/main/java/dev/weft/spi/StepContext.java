@@ -25,6 +25,9 @@ public interface StepContext {
 
     Object evaluate(Expression expression);
 
+    /** Evaluates over {@code scope} instead of the record (e.g. the record plus a node's own names). */
+    Object evaluate(Expression expression, Map<String, Object> scope);
+
     boolean test(Expression expression);
 
     /**

@@ -52,9 +52,21 @@ public final class TemplateEngine {
                 .withMaxOutputSize(16L * 1024 * 1024)
                 .build();
         jinjava = new Jinjava(config);
+        registerTextFunctions(jinjava);
         jinjava.setResourceLocator((name, encoding, interpreter) -> {
             throw new IOException("templates cannot include or import files ('" + name + "')");
         });
+    }
+
+    /** The quality functions of {@link TextFunctions}, under the names the README documents. */
+    private static void registerTextFunctions(Jinjava jinjava) {
+        Context g = jinjava.getGlobalContext();
+        g.registerFunction(new ELFunctionDefinition("", "word_count", TextFunctions.class, "wordCount", Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "char_count", TextFunctions.class, "charCount", Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "matches", TextFunctions.class, "matches", Object.class, Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "repetition_ratio", TextFunctions.class, "repetitionRatio", Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "type_token_ratio", TextFunctions.class, "typeTokenRatio", Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "readability", TextFunctions.class, "readability", Object.class));
     }
 
     /** Checks a template; returns null (with problems added) when it has errors. */

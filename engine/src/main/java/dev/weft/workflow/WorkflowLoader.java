@@ -355,7 +355,8 @@ public final class WorkflowLoader {
                     List<String> names = kinds.all().stream().map(NodeKind::name).toList();
                     String hint = kindName == null ? "" : ShapeChecker.nearest(kindName, names).map(n -> "; did you mean '" + n + "'?").orElse("");
                     problems.add(kat, kindName == null ? "node '" + name + "' needs `kind` (one of " + String.join(", ", names) + ")"
-                            : "node '" + name + "': unknown kind '" + kindName + "'" + hint + " (known: " + String.join(", ", names) + ")");
+                            : "node '" + name + "': unknown kind '" + kindName + "'"
+                                    + (hint.isEmpty() ? " (known: " + String.join(", ", names) + ")" : hint));
                     return;
                 }
                 Shape.Obj shape = Language.NODE_COMMON.with(kind.shape());
