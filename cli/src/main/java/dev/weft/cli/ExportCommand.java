@@ -3,6 +3,7 @@ package dev.weft.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.WeftException;
+import dev.weft.run.StoredWorkflow;
 import dev.weft.sink.OutputFormat;
 import dev.weft.store.RecordRow;
 import dev.weft.store.RecordStatus;
@@ -99,8 +100,7 @@ final class ExportCommand implements Callable<Integer> {
         Problems problems = new Problems();
         Map<String, Expression> m = new LinkedHashMap<>();
         if (map.isEmpty()) {
-            Map<String, String> bundle = JSON.readValue(row.bundle(), new TypeReference<Map<String, String>>() {});
-            Workflow wf = Weft.loader().load(Path.of(row.workflowPath()), bundle, Overrides.NONE);
+            Workflow wf = StoredWorkflow.load(Weft.loader(), row, Overrides.NONE);
             if (wf.sink() != null) m.putAll(wf.sink().map());
             return m;
         }

@@ -86,8 +86,7 @@ public final class Weft implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         public String[] getVersion() {
-            String v = Weft.class.getPackage().getImplementationVersion();
-            return new String[] {"weft " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+            return new String[] {"weft " + dev.weft.Version.CURRENT};
         }
     }
 }

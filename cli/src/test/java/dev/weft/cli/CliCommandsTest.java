@@ -120,6 +120,39 @@ class CliCommandsTest {
     }
 
     @Test
+    void aDatasetCardIsWrittenBesideTheOutputAndShowQualityReportsTheRun() throws Exception {
+        Path out = dir.resolve("data").resolve("qa.jsonl");
+        Cli.Result r = Cli.run("run", QUICKSTART.toString(), "--simulate", "--db", db(), "-q", "--set", "sink.path=" + out);
+        assertEquals(0, r.exit(), r.toString());
+        String card = Files.readString(dir.resolve("data").resolve("README.md"));
+        assertTrue(card.startsWith("---\npretty_name: \"qa-with-judge\"\nsize_categories:\n- n<1K\n"), card);
+        assertTrue(card.contains("data_files: \"qa.jsonl\""), card);
+        assertTrue(card.contains("| `qa.jsonl` | 20 | `messages`, `score`, `topic` |"), card);
+        assertTrue(card.contains("> **Simulated.**"), card);
+        assertTrue(card.contains("| `writer` | simulated | `gpt-4o-mini` | 0.8 |"), card);
+        assertTrue(card.contains("SHA-256 of the workflow and its prompt files"), card);
+        assertTrue(card.contains("`grade.score`: mean"), card);
+        assertFalse(card.contains("127.0.0.1"), "where models are served is not the dataset's business");
+
+        String id = Cli.run("runs", "--db", db()).out().strip().split("\\s+")[0];
+        Cli.Result q = Cli.run("show", id, "--quality", "--db", db());
+        assertEquals(0, q.exit(), q.toString());
+        assertTrue(q.out().contains("grade.score"), q.out());
+        assertTrue(q.out().contains("distinct-2"), q.out());
+        Cli.Result qj = Cli.run("show", id, "--quality", "--json", "--db", db());
+        JsonNode report = JSON.readTree(qj.out());
+        assertEquals(20, report.at("/records/done").asInt());
+        long graded = 0;
+        for (JsonNode c : report.at("/scores/grade.score/distribution")) graded += c.asLong();
+        assertEquals(report.at("/scores/grade.score/count").asLong(), graded);
+        assertEquals(20, graded, "one final grade per record");
+        double d1 = report.at("/texts/answer/distinct_1").asDouble();
+        assertTrue(d1 > 0 && d1 <= 1, report.toString());
+        assertTrue(report.at("/texts/question/words/p50").asInt() > 0);
+        assertEquals(2, Cli.run("show", id, "--json", "--db", db()).exit(), "--json needs --quality");
+    }
+
+    @Test
     void schemaIsJsonSchemaOfTheLanguage() throws Exception {
         Cli.Result r = Cli.run("schema");
         assertEquals(0, r.exit());

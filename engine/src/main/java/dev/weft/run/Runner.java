@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
 import dev.weft.model.ModelProfile;
+import dev.weft.report.DatasetCard;
+import dev.weft.report.QualityReport;
 import dev.weft.sink.OrderedOutput;
 import dev.weft.sink.OutputFormat;
 import dev.weft.source.RecordReader;
@@ -235,6 +237,7 @@ public final class Runner {
                 counters = store.countersFromRows(runId);
                 store.progress(runId, counters);
                 store.flush();
+                if (wf.sink() != null) message = writeCard(wf, runId, counters, simulated(wf, options));
             }
         } catch (StoreException e) {
             status = RunStatus.FAILED;
@@ -244,6 +247,17 @@ public final class Runner {
         }
         return new RunResult(runId, wf.name(), status, message, counters, wf.sink() == null ? null : wf.sink().path(),
                 output == null ? 0 : output.written(), simulated(wf, options), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Writes the dataset card beside the output; a card that cannot be written is said, not fatal. */
+    private String writeCard(Workflow wf, String runId, Counters counters, boolean simulated) {
+        try {
+            QualityReport quality = QualityReport.of(store, runId, wf, counters);
+            DatasetCard.write(new DatasetCard.Facts(runId, wf, counters, simulated, System.currentTimeMillis()), wf.sink().path(), quality);
+            return null;
+        } catch (java.io.IOException | WeftException e) {
+            return "the dataset card could not be written: " + e.getMessage();
+        }
     }
 
     private static String line(OutputFormat format, RecordRow previous) {
