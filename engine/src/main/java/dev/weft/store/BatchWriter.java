@@ -2,8 +2,13 @@ package dev.weft.store;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -77,8 +82,36 @@ final class BatchWriter implements AutoCloseable {
         return failure;
     }
 
+    /** Binds one row's values to a statement. */
+    interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** A write through a statement prepared once per SQL text and kept open across batches. */
+    record Prepared(String sql, Binder binder) implements Consumer<Handle> {
+        @Override
+        public void accept(Handle h) {
+            throw new UnsupportedOperationException("applied by the writer loop");
+        }
+    }
+
+    private static void apply(Prepared p, Connection c, Map<String, PreparedStatement> statements) {
+        try {
+            PreparedStatement ps = statements.get(p.sql());
+            if (ps == null) {
+                ps = c.prepareStatement(p.sql());
+                statements.put(p.sql(), ps);
+            }
+            p.binder().bind(ps);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     private void loop() {
         List<Consumer<Handle>> batch = new ArrayList<>(MAX_BATCH);
+        Map<String, PreparedStatement> statements = new HashMap<>();
         try (Handle handle = jdbi.open()) {
             while (true) {
                 batch.add(queue.take());
@@ -86,7 +119,8 @@ final class BatchWriter implements AutoCloseable {
                 if (failure == null) {
                     try {
                         handle.useTransaction(h -> batch.forEach(w -> {
-                            if (!(w instanceof Flush)) w.accept(h);
+                            if (w instanceof Prepared p) apply(p, h.getConnection(), statements);
+                            else if (!(w instanceof Flush)) w.accept(h);
                         }));
                     } catch (RuntimeException | Error e) {
                         // An Error too (a write that overflowed the stack, ran out of memory): were it to end

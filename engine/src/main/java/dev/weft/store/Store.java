@@ -187,11 +187,18 @@ public final class Store implements AutoCloseable {
 
     public void recordFinished(RecordRow r) {
         long now = System.currentTimeMillis();
-        writer.submit(h -> h.createUpdate("""
+        writer.submit(new BatchWriter.Prepared("""
                 INSERT OR REPLACE INTO records (run_id, seq, record_id, status, state, error, node, updated_at)
-                VALUES (:run, :seq, :rid, :status, :state, :error, :node, :u)""")
-                .bind("run", r.runId()).bind("seq", r.seq()).bind("rid", r.recordId()).bind("status", r.status().label())
-                .bind("state", r.stateJson()).bind("error", r.error()).bind("node", r.node()).bind("u", now).execute());
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
+            ps.setString(1, r.runId());
+            ps.setLong(2, r.seq());
+            ps.setString(3, r.recordId());
+            ps.setString(4, r.status().label());
+            ps.setString(5, r.stateJson());
+            ps.setString(6, r.error());
+            ps.setString(7, r.node());
+            ps.setLong(8, now);
+        }));
     }
 
     /** Forgets a record's earlier failure, so that a resumed run tries it again. */
@@ -200,14 +207,26 @@ public final class Store implements AutoCloseable {
     }
 
     public void step(StepRow s) {
-        writer.submit(h -> h.createUpdate("""
+        writer.submit(new BatchWriter.Prepared("""
                 INSERT OR REPLACE INTO steps (run_id, seq, node, visit, kind, started_at, duration_ms, calls, cache_hits, retries,
                   tokens_in, tokens_out, cost, cache_keys, error)
-                VALUES (:run, :seq, :node, :visit, :kind, :started, :dur, :calls, :hits, :retries, :tin, :tout, :cost, :keys, :error)""")
-                .bind("run", s.runId()).bind("seq", s.seq()).bind("node", s.node()).bind("visit", s.visit()).bind("kind", s.kind())
-                .bind("started", s.startedAt()).bind("dur", s.durationMillis()).bind("calls", s.calls()).bind("hits", s.cacheHits())
-                .bind("retries", s.retries()).bind("tin", s.tokensIn()).bind("tout", s.tokensOut()).bind("cost", s.cost())
-                .bind("keys", String.join(",", s.cacheKeys())).bind("error", s.error()).execute());
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
+            ps.setString(1, s.runId());
+            ps.setLong(2, s.seq());
+            ps.setString(3, s.node());
+            ps.setInt(4, s.visit());
+            ps.setString(5, s.kind());
+            ps.setLong(6, s.startedAt());
+            ps.setLong(7, s.durationMillis());
+            ps.setInt(8, s.calls());
+            ps.setInt(9, s.cacheHits());
+            ps.setInt(10, s.retries());
+            ps.setLong(11, s.tokensIn());
+            ps.setLong(12, s.tokensOut());
+            ps.setDouble(13, s.cost());
+            ps.setString(14, String.join(",", s.cacheKeys()));
+            ps.setString(15, s.error());
+        }));
     }
 
     /** Finished records of a run with {@code seq > after}, in source order, at most {@code limit}. */
@@ -240,12 +259,19 @@ public final class Store implements AutoCloseable {
     /** Remembers an answer; {@code replace} overwrites an older answer under the same key (--no-cache). */
     public void cachePut(CacheEntry e, boolean replace) {
         String verb = replace ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
-        writer.submit(h -> h.createUpdate(verb + """
+        writer.submit(new BatchWriter.Prepared(verb + """
                  INTO cache (key, profile, provider, model, request, response, tokens_in, tokens_out, created_at)
-                VALUES (:k, :p, :prov, :m, :req, :resp, :tin, :tout, :c)""")
-                .bind("k", e.key()).bind("p", e.profile()).bind("prov", e.provider()).bind("m", e.model())
-                .bind("req", e.requestJson()).bind("resp", e.responseText()).bind("tin", e.tokensIn()).bind("tout", e.tokensOut())
-                .bind("c", e.createdAt()).execute());
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
+            ps.setString(1, e.key());
+            ps.setString(2, e.profile());
+            ps.setString(3, e.provider());
+            ps.setString(4, e.model());
+            ps.setString(5, e.requestJson());
+            ps.setString(6, e.responseText());
+            ps.setInt(7, e.tokensIn());
+            ps.setInt(8, e.tokensOut());
+            ps.setLong(9, e.createdAt());
+        }));
     }
 
     /** Runs one write in the writer's order; for callers with a write of their own. */

@@ -105,14 +105,35 @@ public final class TemplateEngine {
     }
 
     public String render(Template template, Map<String, ?> state) {
-        RenderResult result = jinjava.renderForResult(template.source(), bindings(state));
-        failOnFatal(result.getErrors());
-        return result.getOutput();
+        JinjavaInterpreter interpreter = interpreter(state);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            String out = interpreter.render(template.source());
+            failOnFatal(interpreter.getErrors());
+            return out;
+        } catch (com.hubspot.jinjava.interpret.TemplateSyntaxException e) { // as Jinjava's renderForResult reports them
+            failOnFatal(List.of(TemplateError.fromException(e)));
+            throw e;
+        } catch (com.hubspot.jinjava.interpret.InterpretException e) {
+            failOnFatal(List.of(TemplateError.fromSyntaxError(e)));
+            throw e;
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    /**
+     * An interpreter over a child of the global context: the filters, functions and tags resolve
+     * through the parent, so nothing is copied or registered per call (Jinjava's own
+     * renderForResult / newInterpreter copy the global context and re-register every library).
+     */
+    private JinjavaInterpreter interpreter(Map<String, ?> state) {
+        Context context = new Context(jinjava.getGlobalContext(), bindings(state), jinjava.getGlobalConfig().getDisabled());
+        return jinjava.getGlobalConfig().getInterpreterFactory().newInstance(jinjava, context, jinjava.getGlobalConfig());
     }
 
     public Object evaluate(Expression expression, Map<String, ?> state) {
-        JinjavaInterpreter interpreter = jinjava.newInterpreter();
-        interpreter.getContext().putAll(bindings(state));
+        JinjavaInterpreter interpreter = interpreter(state);
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             Object value = interpreter.resolveELExpression(expression.source(), 1);
