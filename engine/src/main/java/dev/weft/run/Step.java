@@ -114,11 +114,11 @@ final class Step implements StepContext {
         String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, cacheKeys.size());
         cacheKeys.add(key);
         if (cacheMode != CacheMode.REFRESH) {
-            Optional<CacheEntry> hit = store.cacheGet(key);
+            Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
             if (hit.isPresent()) {
                 cacheHits++;
-                CacheEntry e = hit.get();
-                return new ModelResponse(e.responseText(), e.tokensIn(), e.tokensOut(), "cached");
+                Store.CachedAnswer a = hit.get();
+                return new ModelResponse(a.text(), a.tokensIn(), a.tokensOut(), "cached");
             }
             if (cacheMode == CacheMode.ONLY) {
                 throw new StepFailedException("--cache-only: no remembered answer for this call of node '" + node.name()

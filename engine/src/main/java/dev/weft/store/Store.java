@@ -248,6 +248,19 @@ public final class Store implements AutoCloseable {
 
     // ---- cache
 
+    /**
+     * Just the remembered answer for a key: the hot path of every model step, so it reads only
+     * the columns a step needs (the stored request can be kilobytes).
+     */
+    public Optional<CachedAnswer> cachedAnswer(String key) {
+        return read.withHandle(h -> h.createQuery("SELECT response, tokens_in, tokens_out FROM cache WHERE key = :k").bind("k", key)
+                .map((rs, ctx) -> new CachedAnswer(rs.getString(1), rs.getInt(2), rs.getInt(3)))
+                .findOne());
+    }
+
+    /** A remembered answer and its token counts. Immutable. */
+    public record CachedAnswer(String text, int tokensIn, int tokensOut) {}
+
     public Optional<CacheEntry> cacheGet(String key) {
         return read.withHandle(h -> h.createQuery("SELECT * FROM cache WHERE key = :k").bind("k", key)
                 .map((rs, ctx) -> new CacheEntry(rs.getString("key"), rs.getString("profile"), rs.getString("provider"),

@@ -66,6 +66,11 @@ public final class FakeModelServer implements AutoCloseable {
     static {
         // Small JSON answers on keep-alive connections otherwise wait out Nagle's algorithm.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+        // The JDK server keeps 200 idle keep-alive connections by default and closes the rest, which
+        // a client with more calls in flight sees as dropped connections (measured in bench/).
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
