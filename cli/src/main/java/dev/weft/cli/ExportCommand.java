@@ -12,6 +12,7 @@ import dev.weft.store.Store;
 import dev.weft.template.Expression;
 import dev.weft.template.TemplateEngine;
 import dev.weft.workflow.Location;
+import dev.weft.workflow.NodeKinds;
 import dev.weft.workflow.Overrides;
 import dev.weft.workflow.Problems;
 import dev.weft.workflow.Workflow;
@@ -58,8 +59,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!OutputFormat.NAMES.contains(format)) {
-            throw new UserInputException("unknown --format '" + format + "' (use " + String.join(", ", OutputFormat.NAMES) + ")");
+        NodeKinds kinds = PluginOptions.load(storeOptions.db, List.of()); // formats by name: built-ins and plugins
+        if (kinds.format(format) == null) {
+            throw new UserInputException("unknown --format '" + format + "' (use " + String.join(", ", kinds.formats().keySet()) + ")");
         }
         TemplateEngine templates = new TemplateEngine();
         try (Store store = storeOptions.openExisting()) {
@@ -68,7 +70,7 @@ final class ExportCommand implements Callable<Integer> {
             Map<String, Expression> mapping = mapping(row, templates);
             OutputFormat of;
             try {
-                of = new OutputFormat(format, mapping, templates);
+                of = new OutputFormat(kinds.format(format), mapping, templates);
             } catch (WeftException e) {
                 throw new UserInputException(e.getMessage() + "; add --map KEY=EXPR for each");
             }
@@ -100,7 +102,7 @@ final class ExportCommand implements Callable<Integer> {
         Problems problems = new Problems();
         Map<String, Expression> m = new LinkedHashMap<>();
         if (map.isEmpty()) {
-            Workflow wf = StoredWorkflow.load(Weft.loader(), row, Overrides.NONE);
+            Workflow wf = StoredWorkflow.load(Weft.loader(PluginOptions.load(storeOptions.db, List.of())), row, Overrides.NONE);
             if (wf.sink() != null) m.putAll(wf.sink().map());
             return m;
         }

@@ -34,6 +34,9 @@ final class ResumeCommand implements Callable<Integer> {
     @Mixin
     StoreOptions storeOptions;
 
+    @Mixin
+    PluginOptions plugins;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +51,7 @@ final class ResumeCommand implements Callable<Integer> {
                 spec.commandLine().getOut().flush();
                 return Weft.OK;
             }
-            Runner runner = new Runner(Weft.loader(), new TemplateEngine(), store);
+            Runner runner = new Runner(Weft.loader(plugins.kinds(storeOptions.db)), new TemplateEngine(), store);
             return RunCommand.Execution.run(spec, store, runner, row.workflowName(), quiet,
                     monitor -> runner.resume(id, new Overrides(List.of(), models), concurrency, System.getenv(), monitor));
         }

@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     StoreOptions storeOptions;
 
+    @Mixin
+    PluginOptions plugins;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -70,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
                 .withOverrides(new Overrides(sets, models));
         try (Store store = storeOptions.open()) {
             TemplateEngine templates = new TemplateEngine();
-            Runner runner = new Runner(Weft.loader(), templates, store);
+            Runner runner = new Runner(Weft.loader(plugins.kinds(storeOptions.db)), templates, store);
             return Execution.run(spec, store, runner, taskName(file), quiet,
                     monitor -> runner.start(file, options, monitor));
         }

@@ -2,7 +2,6 @@ package dev.weft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.workflow.Language;
-import dev.weft.workflow.NodeKinds;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
@@ -18,7 +17,7 @@ final class SchemaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Language.jsonSchema(NodeKinds.builtIn()));
+        String json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Language.jsonSchema(PluginOptions.load(store.db, java.util.List.of())));
         spec.commandLine().getOut().println(json);
         spec.commandLine().getOut().flush();
         return Weft.OK;

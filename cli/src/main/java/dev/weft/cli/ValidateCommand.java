@@ -28,14 +28,17 @@ final class ValidateCommand implements Callable<Integer> {
     List<String> models = new ArrayList<>();
 
     @Mixin
-    StoreOptions store; // accepted for symmetry with the other commands; validate never opens the store
+    StoreOptions store; // validate never opens the store; --db places the plugin folder (.weft/plugins)
+
+    @Mixin
+    PluginOptions plugins;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        WorkflowLoader loader = Weft.loader();
+        WorkflowLoader loader = Weft.loader(plugins.kinds(store.db));
         int problems = 0;
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = Weft.Version.class,
         description = "Build synthetic training data with language models: workflows as YAML graphs, cached, resumable.",
         subcommands = {ValidateCommand.class, RunCommand.class, ResumeCommand.class, RunsCommand.class, ShowCommand.class,
-                ExportCommand.class, SchemaCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, SchemaCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Weft implements Runnable {
     static final int OK = 0;
     static final int FAILED = 1;
@@ -77,6 +77,11 @@ public final class Weft implements Runnable {
 
     static WorkflowLoader loader() {
         return new WorkflowLoader(NodeKinds.builtIn(), new TemplateEngine());
+    }
+
+    /** A loader that knows the built-in parts and these (plugins'). */
+    static WorkflowLoader loader(NodeKinds kinds) {
+        return new WorkflowLoader(kinds, new TemplateEngine());
     }
 
     @Override

@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
 /**
  * An offline model for dry runs, tests and cost estimates. The same request always gets the same
  * answer; answers read like prose built from the prompt's own words, and a request that carries
- * an answer schema gets JSON that satisfies it. Thread-safe (stateless).
+ * an answer schema gets JSON that satisfies it. A request that offers tools and holds no tool
+ * result yet gets one call of the first tool, with arguments made from its parameter schema;
+ * once a tool result is in the request, it answers in text. Thread-safe (stateless).
  */
 final class SimulatedModel implements LanguageModel {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +33,14 @@ final class SimulatedModel implements LanguageModel {
 
     @Override
     public ModelResponse generate(ModelRequest request) {
-        SplittableRandom random = new SplittableRandom(seed(request));
+        long seed = seed(request);
+        SplittableRandom random = new SplittableRandom(seed);
+        if (!request.tools().isEmpty() && request.messages().stream().noneMatch(m -> m.role() == ChatMessage.Role.TOOL)) {
+            ToolSpec tool = request.tools().get(0);
+            String arguments = instance(tool.parameters(), random, words(request)).toString();
+            ToolCall call = new ToolCall("call_" + Long.toHexString(seed >>> 32), tool.name(), arguments);
+            return new ModelResponse("", request.estimatedTokens(), Math.max(1, arguments.length() / 4), "tool_calls", List.of(call));
+        }
         String text;
         if (request.answerSchema() != null) {
             text = instance(request.answerSchema(), random, words(request)).toString();
@@ -47,7 +56,11 @@ final class SimulatedModel implements LanguageModel {
             md.update(profile.model().getBytes(StandardCharsets.UTF_8));
             for (ChatMessage m : request.messages()) {
                 md.update((m.role() + "\u0000" + m.text() + "\u0000").getBytes(StandardCharsets.UTF_8));
+                // Only tool traffic adds bytes: requests without it keep the answers they always had.
+                for (ToolCall c : m.toolCalls()) md.update((c.id() + "\u0000" + c.name() + "\u0000" + c.arguments() + "\u0000").getBytes(StandardCharsets.UTF_8));
+                if (m.toolCallId() != null) md.update((m.toolCallId() + "\u0000").getBytes(StandardCharsets.UTF_8));
             }
+            for (ToolSpec t : request.tools()) md.update((t.name() + "\u0000" + t.parameters() + "\u0000").getBytes(StandardCharsets.UTF_8));
             if (request.answerSchema() != null) md.update(request.answerSchema().toString().getBytes(StandardCharsets.UTF_8));
             byte[] h = md.digest();
             long s = 0;

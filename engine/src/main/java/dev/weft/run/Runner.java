@@ -53,6 +53,7 @@ public final class Runner {
     private final Store store;
     private volatile boolean interrupted;
     private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile java.util.function.UnaryOperator<Workflow> prepare = java.util.function.UnaryOperator.identity();
 
     public Runner(WorkflowLoader loader, TemplateEngine templates, Store store) {
         this.loader = loader;
@@ -65,6 +66,15 @@ public final class Runner {
         interrupted = true;
     }
 
+    /**
+     * Applied to the workflow that {@link #start} or {@link #resume} loads, before the run is recorded or
+     * marked running: it may refuse it (throw) or return it with its nodes wrapped (the dashboard checks
+     * that a run reads and writes only inside its folders, and counts the records in flight at each node).
+     */
+    public void prepare(java.util.function.UnaryOperator<Workflow> hook) {
+        this.prepare = hook;
+    }
+
     /** Waits (bounded) until the run has recorded how it ended; for a Ctrl-C hook. */
     public void awaitFinished(long millis) throws InterruptedException {
         finished.await(millis, TimeUnit.MILLISECONDS);
@@ -72,7 +82,7 @@ public final class Runner {
 
     /** Checks the workflow, records a new run and runs it. */
     public RunResult start(Path workflowFile, RunOptions options, RunMonitor monitor) {
-        Workflow wf = loader.load(workflowFile, options.overrides());
+        Workflow wf = prepare.apply(loader.load(workflowFile, options.overrides()));
         ModelGateway gateway = gateway(wf, options);
         long now = System.currentTimeMillis();
         String id = RunIds.next();
@@ -106,7 +116,7 @@ public final class Runner {
         } catch (JsonProcessingException e) {
             throw new WeftException("the stored workflow of run " + runId + " is unreadable: " + e.getOriginalMessage(), e);
         }
-        Workflow wf = loader.load(Path.of(run.workflowPath()), bundle, options.overrides());
+        Workflow wf = prepare.apply(loader.load(Path.of(run.workflowPath()), bundle, options.overrides()));
         ModelGateway gateway = gateway(wf, options);
         store.updateRunOptions(runId, StoredOptions.write(options), simulated(wf, options));
         store.updateRunStatus(runId, RunStatus.RUNNING, null, null);
@@ -136,8 +146,9 @@ public final class Runner {
         Counters before = resuming ? store.countersFromRows(runId) : Counters.ZERO;
         monitor.start(runId, before, resuming ? before.done() + before.filtered() : 0);
         countInBackground(wf, options, monitor, runId);
-        OutputFormat format = wf.sink() == null ? null : new OutputFormat(wf.sink().format(), wf.sink().map(), templates);
-        OrderedOutput output = wf.sink() == null ? null : new OrderedOutput(wf.sink().path(), 0);
+        // Formats, sinks and source formats are found by name through the SPI (built-ins and plugins).
+        OutputFormat format = wf.sink() == null ? null : new OutputFormat(OutputFormat.find(wf.sink().format(), loader.kinds()), wf.sink().map(), templates);
+        OrderedOutput output = wf.sink() == null ? null : new OrderedOutput(wf.sink().path(), 0, loader.kinds().sinkFor(wf.sink().path()));
         Semaphore window = new Semaphore(options.concurrency());
         int maxBuffered = Math.max(1024, options.concurrency() * 16);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
@@ -147,7 +158,8 @@ public final class Runner {
         String message = null;
         long progressAt = System.nanoTime();
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-        try (RecordReader reader = RecordReader.open(wf.source())) {
+        try (RecordReader reader = RecordReader.open(wf.source(),
+                wf.source().generate() != null ? null : loader.kinds().sourceFormat(wf.source().format()))) {
             long seq = 0;
             while (!interrupted && fatal.get() == null && (options.limit() == null || seq < options.limit()) && reader.hasNext()) {
                 SourceRecord rec = reader.next();
@@ -275,7 +287,7 @@ public final class Runner {
             long n = -1;
             if (wf.source().generate() != null) {
                 n = wf.source().generate();
-            } else if (!wf.source().format().equals("json")) {
+            } else if (wf.source().format().equals("jsonl") || wf.source().format().equals("csv")) {
                 try (BufferedReader r = Files.newBufferedReader(wf.source().path(), StandardCharsets.UTF_8)) {
                     long lines = 0;
                     String l;

@@ -14,6 +14,7 @@ import dev.weft.template.Expression;
 import dev.weft.template.Template;
 import dev.weft.template.TemplateEngine;
 import dev.weft.workflow.NodeDef;
+import dev.weft.workflow.Workflow;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,6 +38,8 @@ final class Step implements StepContext {
     private final ModelGateway models;
     private final Store store;
     private final CacheMode cacheMode;
+    private final CacheMode runCacheMode;
+    private int remembered;
     final List<String> cacheKeys = new ArrayList<>();
     int calls;
     int cacheHits;
@@ -56,6 +59,7 @@ final class Step implements StepContext {
         this.models = models;
         this.store = store;
         this.cacheMode = node.cache() || cacheMode == CacheMode.ONLY ? cacheMode : CacheMode.REFRESH;
+        this.runCacheMode = cacheMode;
     }
 
     @Override
@@ -118,7 +122,7 @@ final class Step implements StepContext {
             if (hit.isPresent()) {
                 cacheHits++;
                 Store.CachedAnswer a = hit.get();
-                return new ModelResponse(a.text(), a.tokensIn(), a.tokensOut(), "cached");
+                return CacheKeys.response(request, a.text(), a.tokensIn(), a.tokensOut());
             }
             if (cacheMode == CacheMode.ONLY) {
                 throw new StepFailedException("--cache-only: no remembered answer for this call of node '" + node.name()
@@ -138,7 +142,37 @@ final class Step implements StepContext {
         tokensOut += r.outputTokens();
         cost += call.cost();
         store.cachePut(new CacheEntry(key, profileName, endpoint.profile().provider(), endpoint.profile().model(), requestJson,
-                r.text(), r.inputTokens(), r.outputTokens(), System.currentTimeMillis()), cacheMode == CacheMode.REFRESH);
+                CacheKeys.responseJson(request, r), r.inputTokens(), r.outputTokens(), System.currentTimeMillis()), cacheMode == CacheMode.REFRESH);
         return r;
+    }
+
+    @Override
+    public String remember(String name, String input, Computation computation) throws InterruptedException {
+        String key = CacheKeys.toolKey(node, recordId, visit, cacheKeys.size(), remembered++, name, input);
+        if (cacheMode != CacheMode.REFRESH) {
+            Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
+            if (hit.isPresent()) return hit.get().text();
+        }
+        String result = computation.compute();
+        if (cacheMode != CacheMode.ONLY) {
+            store.cachePut(new CacheEntry(key, "tool", "tool", name, input, result, 0, 0, System.currentTimeMillis()),
+                    cacheMode == CacheMode.REFRESH);
+        }
+        return result;
+    }
+
+    @Override
+    public Map<String, Object> runWorkflow(Workflow workflow, String subRecordId, Map<String, Object> fields) throws InterruptedException {
+        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, runCacheMode, this);
+    }
+
+    /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost. */
+    void add(Step other) {
+        calls += other.calls;
+        cacheHits += other.cacheHits;
+        retries += other.retries;
+        tokensIn += other.tokensIn;
+        tokensOut += other.tokensOut;
+        cost += other.cost;
     }
 }

@@ -1,9 +1,8 @@
 package dev.weft.sink;
 
 import dev.weft.WeftException;
-import java.io.BufferedWriter;
+import dev.weft.spi.Sink;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.TreeMap;
@@ -15,18 +14,23 @@ import java.util.TreeMap;
  */
 public final class OrderedOutput implements AutoCloseable {
     private static final String SKIP = new String("skip"); // compared by identity
-    private final BufferedWriter out;
+    private final Sink.Writer out;
     private final TreeMap<Long, String> waiting = new TreeMap<>();
     private long next;
     private long written;
 
     /** @param first the first seq that will be settled (0 for a run from the start) */
     public OrderedOutput(Path path, long first) {
+        this(path, first, new JsonlSink());
+    }
+
+    /** Writes through {@code sink} (the one the SPI finds for the path's extension). */
+    public OrderedOutput(Path path, long first, Sink sink) {
         this.next = first;
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+            this.out = sink.open(path);
         } catch (IOException e) {
             throw new WeftException("cannot write the output file " + path + ": " + e.getMessage(), e);
         }
@@ -59,7 +63,6 @@ public final class OrderedOutput implements AutoCloseable {
                 String line = waiting.pollFirstEntry().getValue();
                 if (line != SKIP) {
                     out.write(line);
-                    out.write('\n');
                     written++;
                 }
                 next++;

@@ -1,97 +1,68 @@
 package dev.weft.sink;
 
 import dev.weft.WeftException;
+import dev.weft.spi.Format;
 import dev.weft.template.Expression;
 import dev.weft.template.TemplateEngine;
-import java.util.ArrayList;
+import dev.weft.workflow.NodeKinds;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * How a finished record becomes one output line: {@code raw} (the record's fields, or the
- * {@code map}), {@code sft} (chat {@code messages}) or {@code dpo} ({@code prompt}/{@code
- * chosen}/{@code rejected}). Map keys a format does not consume are kept as extra fields.
- * Immutable and thread-safe.
+ * How a finished record becomes one output line: the sink's {@code map} evaluated over the record
+ * (or the record's fields without one), handed to a {@link Format} found by name through the SPI
+ * ({@code raw}, {@code sft}, {@code dpo}, or a plugin's). Map keys a format does not consume are
+ * kept as extra fields. Immutable and thread-safe.
  */
 public final class OutputFormat {
+    /** The built-in formats. */
     public static final List<String> NAMES = List.of("raw", "sft", "dpo");
-    private final String name;
+    private final Format format;
     private final Map<String, Expression> map;
     private final TemplateEngine templates;
 
+    /** A built-in format (or one on the engine's class path) by name. */
     public OutputFormat(String name, Map<String, Expression> map, TemplateEngine templates) {
-        if (!NAMES.contains(name)) throw new WeftException("unknown output format '" + name + "' (known: " + String.join(", ", NAMES) + ")");
-        List<String> needs = required(name);
+        this(find(name, NodeKinds.builtIn()), map, templates);
+    }
+
+    public OutputFormat(Format format, Map<String, Expression> map, TemplateEngine templates) {
+        List<String> needs = format.requiredKeys();
         for (String k : needs) {
             if (!map.containsKey(k)) {
-                throw new WeftException("output format " + name + " needs the sink's `map` to name " + String.join(", ", needs)
+                throw new WeftException("output format " + format.name() + " needs the sink's `map` to name " + String.join(", ", needs)
                         + "; `" + k + "` is missing");
             }
         }
-        this.name = name;
+        this.format = format;
         this.map = map;
         this.templates = templates;
     }
 
+    /** The format of this name among {@code formats}. */
+    public static Format find(String name, NodeKinds formats) {
+        Format f = formats.format(name);
+        if (f == null) {
+            throw new WeftException("unknown output format '" + name + "' (known: " + String.join(", ", formats.formats().keySet()) + ")");
+        }
+        return f;
+    }
+
+    /** The keys a built-in format needs the map to name. */
     public static List<String> required(String format) {
-        return switch (format) {
-            case "sft" -> List.of("instruction", "response");
-            case "dpo" -> List.of("prompt", "chosen", "rejected");
-            default -> List.of();
-        };
+        Format f = NodeKinds.builtIn().format(format);
+        return f == null ? List.of() : f.requiredKeys();
     }
 
     public String name() {
-        return name;
+        return format.name();
     }
 
     public Map<String, Object> apply(Map<String, Object> state) {
-        if (map.isEmpty()) return state;
+        if (map.isEmpty()) return format.apply(state);
         Map<String, Object> mapped = new LinkedHashMap<>();
         map.forEach((k, e) -> mapped.put(k, templates.evaluate(e, state)));
-        return switch (name) {
-            case "sft" -> sft(mapped);
-            case "dpo" -> dpo(mapped);
-            default -> mapped;
-        };
-    }
-
-    private static Map<String, Object> sft(Map<String, Object> m) {
-        List<Map<String, Object>> messages = new ArrayList<>();
-        if (m.get("system") != null) messages.add(message("system", m.get("system")));
-        messages.add(message("user", m.get("instruction")));
-        messages.add(message("assistant", m.get("response")));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("messages", messages);
-        extras(m, out, Set.of("system", "instruction", "response"));
-        return out;
-    }
-
-    private static Map<String, Object> dpo(Map<String, Object> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("prompt", text(m.get("prompt")));
-        out.put("chosen", text(m.get("chosen")));
-        out.put("rejected", text(m.get("rejected")));
-        extras(m, out, Set.of("prompt", "chosen", "rejected"));
-        return out;
-    }
-
-    private static Map<String, Object> message(String role, Object content) {
-        Map<String, Object> msg = new LinkedHashMap<>();
-        msg.put("role", role);
-        msg.put("content", text(content));
-        return msg;
-    }
-
-    private static String text(Object v) {
-        return v == null ? "" : v.toString();
-    }
-
-    private static void extras(Map<String, Object> m, Map<String, Object> out, Set<String> used) {
-        m.forEach((k, v) -> {
-            if (!used.contains(k)) out.put(k, v);
-        });
+        return format.apply(mapped);
     }
 }

@@ -1,19 +1,12 @@
 package dev.weft.source;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.weft.WeftException;
+import dev.weft.spi.SourceFormat;
+import dev.weft.workflow.NodeKinds;
 import dev.weft.workflow.SourceDef;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -28,22 +21,30 @@ import java.util.TreeMap;
  * one reader feeds one run.
  */
 public final class RecordReader implements Iterator<SourceRecord>, AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private final SourceDef source;
-    private final Reader reader;
+    private final SourceFormat.Rows reader;
     private final Iterator<Map<String, Object>> rows;
     private long seq;
     private long line = 1;
 
-    private RecordReader(SourceDef source, Reader reader, Iterator<Map<String, Object>> rows) {
+    private RecordReader(SourceDef source, SourceFormat.Rows reader, Iterator<Map<String, Object>> rows) {
         this.source = source;
         this.reader = reader;
         this.rows = rows;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Opens a built-in format's source (jsonl, json, csv) or {@code generate: N}. */
     public static RecordReader open(SourceDef source) {
+        return open(source, source.generate() != null ? null : NodeKinds.builtIn().sourceFormat(source.format()));
+    }
+
+    /**
+     * Opens a source through its format (found by name through the SPI; null for {@code generate: N}).
+     *
+     * @throws WeftException when the file cannot be opened
+     */
+    public static RecordReader open(SourceDef source, SourceFormat format) {
         if (source.generate() != null) {
             long n = source.generate();
             Iterator<Map<String, Object>> gen = new Iterator<>() {
@@ -61,29 +62,16 @@ public final class RecordReader implements Iterator<SourceRecord>, AutoCloseable
             };
             return new RecordReader(source, null, gen);
         }
+        if (format == null) throw new WeftException("unknown source format " + source.format());
         try {
-            BufferedReader r = Files.newBufferedReader(source.path(), StandardCharsets.UTF_8);
-            Iterator<Map<String, Object>> rows = switch (source.format()) {
-                case "jsonl" -> new JsonLines(r);
-                case "json" -> {
-                    JsonParser p = JSON.createParser(r);
-                    if (p.nextToken() != JsonToken.START_ARRAY) {
-                        throw new WeftException(source.path() + ": a .json source must be an array of objects; use .jsonl for one object per line");
-                    }
-                    p.nextToken();
-                    MappingIterator it = JSON.readValues(p, LinkedHashMap.class);
-                    yield (Iterator<Map<String, Object>>) (Iterator) it;
-                }
-                case "csv" -> {
-                    CsvMapper csv = new CsvMapper();
-                    MappingIterator it = csv.readerFor(LinkedHashMap.class).with(CsvSchema.emptySchema().withHeader()).readValues(r);
-                    yield (Iterator<Map<String, Object>>) (Iterator) it;
-                }
-                default -> throw new WeftException("unknown source format " + source.format());
-            };
-            return new RecordReader(source, r, rows);
+            SourceFormat.Rows rows = format.open(source.path());
+            return new RecordReader(source, rows, rows);
         } catch (IOException e) {
             throw new WeftException("cannot read source " + source.path() + ": " + e.getMessage(), e);
+        } catch (WeftException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WeftException("cannot read source " + source.path() + " as " + format.name() + ": " + e.getMessage(), e);
         }
     }
 
@@ -111,7 +99,8 @@ public final class RecordReader implements Iterator<SourceRecord>, AutoCloseable
     }
 
     private WeftException unreadable(RuntimeException e) {
-        String where = source.path() + (rows instanceof JsonLines jl ? ":" + jl.line : " (record " + (seq + 1) + ")");
+        String position = reader == null ? null : reader.position();
+        String where = source.path() + (position != null ? position : " (record " + (seq + 1) + ")");
         Throwable t = e.getCause() != null ? e.getCause() : e;
         String msg = String.valueOf(t.getMessage()).split("\n")[0];
         return new WeftException(where + ": cannot read the record: " + msg + "; fix the data file and resume the run");
@@ -140,51 +129,8 @@ public final class RecordReader implements Iterator<SourceRecord>, AutoCloseable
         if (reader != null) {
             try {
                 reader.close();
-            } catch (IOException ignored) {
+            } catch (IOException | RuntimeException ignored) {
                 // closing a file we only read: nothing to lose
-            }
-        }
-    }
-
-    /** One JSON object per line; blank lines are skipped; errors name the line. */
-    private static final class JsonLines implements Iterator<Map<String, Object>> {
-        private final BufferedReader reader;
-        private String pending;
-        long line;
-
-        JsonLines(BufferedReader reader) {
-            this.reader = reader;
-        }
-
-        public boolean hasNext() {
-            if (pending != null) return true;
-            try {
-                String l;
-                while ((l = reader.readLine()) != null) {
-                    line++;
-                    if (!l.isBlank()) {
-                        pending = l;
-                        return true;
-                    }
-                }
-                return false;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        @SuppressWarnings("unchecked")
-        public Map<String, Object> next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            String l = pending;
-            pending = null;
-            try {
-                Object v = JSON.readValue(l, Object.class);
-                if (!(v instanceof Map)) throw new IllegalArgumentException("each line must be a JSON object");
-                return (Map<String, Object>) v;
-            } catch (IOException e) {
-                String m = e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage();
-                throw new IllegalArgumentException("invalid JSON: " + m, e);
             }
         }
     }

@@ -1,6 +1,8 @@
 package dev.weft.source;
 
 import dev.weft.WeftException;
+import dev.weft.spi.SourceFormat;
+import dev.weft.workflow.NodeKinds;
 import dev.weft.workflow.Problems;
 import dev.weft.workflow.SourceDef;
 import java.util.LinkedHashSet;
@@ -16,9 +18,14 @@ public final class SourceFields {
     private SourceFields() {}
 
     public static Set<String> of(SourceDef source, Problems problems) {
+        return of(source, source == null || source.generate() != null ? null : NodeKinds.builtIn().sourceFormat(source.format()), problems);
+    }
+
+    /** The same, reading the file through {@code format} (a built-in or a plugin's). */
+    public static Set<String> of(SourceDef source, SourceFormat format, Problems problems) {
         Set<String> fields = new LinkedHashSet<>();
         if (source == null || source.generate() != null) return fields;
-        try (RecordReader r = RecordReader.open(source)) {
+        try (RecordReader r = RecordReader.open(source, format)) {
             for (int i = 0; i < SAMPLE && r.hasNext(); i++) fields.addAll(r.next().fields().keySet());
         } catch (WeftException e) {
             problems.add(source.location(), e.getMessage());

@@ -5,7 +5,10 @@ import dev.weft.template.Expression;
 import dev.weft.template.Template;
 import dev.weft.workflow.Location;
 import dev.weft.workflow.Problems;
+import dev.weft.workflow.Workflow;
 import dev.weft.yaml.YamlValue;
+import java.util.Map;
+import java.util.Set;
 
 /** What a {@link NodeKind} gets to build a node: its YAML and helpers that report at the right place. */
 public interface NodeConfig {
@@ -29,5 +32,31 @@ public interface NodeConfig {
 
     default Location location() {
         return yaml().location();
+    }
+
+    /** The tools on the class path and in plugins, by name (what an agent's {@code tools:} may name). */
+    default Map<String, Tool> tools() {
+        return Map.of();
+    }
+
+    /**
+     * The text of a file named relative to the workflow file, kept with the run so that a resumed
+     * run reads the same content; null (problem reported at the value) if it cannot be read.
+     */
+    default String readFile(YamlValue path) {
+        problems().add(path.location(), "node '" + nodeName() + "': files cannot be read here");
+        return null;
+    }
+
+    /**
+     * Another workflow file, named relative to this one, loaded and checked to be run from this
+     * node: its files are kept with the run, its model profiles join the run's (one named like a
+     * profile of this workflow is this workflow's), and its field-flow check takes {@code inputs}
+     * as the fields its records bring (instead of its source's). Its own problems are reported
+     * where they are. Null if it has any, or cannot be read.
+     */
+    default Workflow workflow(YamlValue path, Set<String> inputs) {
+        problems().add(path.location(), "node '" + nodeName() + "': workflows cannot be loaded here");
+        return null;
     }
 }

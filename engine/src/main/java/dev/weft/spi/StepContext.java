@@ -4,6 +4,7 @@ import dev.weft.model.ModelRequest;
 import dev.weft.model.ModelResponse;
 import dev.weft.template.Expression;
 import dev.weft.template.Template;
+import dev.weft.workflow.Workflow;
 import java.util.Map;
 
 /**
@@ -38,4 +39,35 @@ public interface StepContext {
      * @throws StepFailedException when the call fails after its retries, or misses under --cache-only
      */
     ModelResponse ask(String profile, ModelRequest request) throws InterruptedException;
+
+    /** A side computation whose result the step cache keeps (a tool call). */
+    @FunctionalInterface
+    interface Computation {
+        String compute() throws InterruptedException;
+    }
+
+    /**
+     * Runs a side computation of this step (a tool call) through the step cache: a remembered
+     * result is returned without running it; otherwise it runs and its result is remembered (not
+     * under --cache-only). The key holds this node, record and visit, the model calls this step
+     * made before, how many computations came before it in this step, {@code name} and
+     * {@code input}. It is no model call: calls, tokens and cache hits are not counted. The
+     * default runs it without a cache.
+     */
+    default String remember(String name, String input, Computation computation) throws InterruptedException {
+        return computation.compute();
+    }
+
+    /**
+     * Runs another workflow for one record, in-process: its nodes and edges, through this run's
+     * models, store, step cache and cache mode; what its model calls cost is counted in this step.
+     * Nothing of it is written to the store's records or to its sink.
+     *
+     * @param recordId the sub-record's id, part of its steps' cache keys: make it unique and stable
+     * @return the record's fields when it reaches END
+     * @throws StepFailedException when one of its nodes fails or it drops the record (the message says which)
+     */
+    default Map<String, Object> runWorkflow(Workflow workflow, String recordId, Map<String, Object> fields) throws InterruptedException {
+        throw new StepFailedException("this step cannot run another workflow");
+    }
 }

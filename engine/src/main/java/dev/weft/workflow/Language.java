@@ -14,7 +14,9 @@ public final class Language {
     private Language() {}
 
     public static final List<String> PROVIDERS = List.of("openai", "ollama", "simulated");
+    /** The built-in source formats; plugins add more (see {@link NodeKinds#sourceFormats()}). */
     public static final List<String> SOURCE_FORMATS = List.of("jsonl", "json", "csv");
+    /** The built-in output formats; plugins add more (see {@link NodeKinds#formats()}). */
     public static final List<String> SINK_FORMATS = List.of("raw", "sft", "dpo");
 
     private static final Shape DURATION = Shape.either("seconds, or a duration such as 30s, 2m, 500ms",
@@ -43,14 +45,14 @@ public final class Language {
 
     public static final Shape.Obj SOURCE = Shape.Obj.builder("Where records come from (streamed).")
             .optional("path", Shape.string("A .jsonl, .json or .csv file, relative to the workflow file."))
-            .optional("format", Shape.oneOf(SOURCE_FORMATS, "Defaults to the file's extension."))
+            .optional("format", Shape.string("jsonl, json, csv or a plugin's format; defaults to the file's extension."))
             .optional("id", Shape.string("The field holding each record's id; without it, a hash of the record."))
             .optional("generate", Shape.integer(1L, null, "Instead of a file: this many empty records, ids 0..N-1."))
             .build();
 
     public static final Shape.Obj SINK = Shape.Obj.builder("Where finished records are written, in source order.")
             .required("path", Shape.string("A .jsonl file, relative to the workflow file."))
-            .optional("format", Shape.oneOf(SINK_FORMATS, "raw (default), sft (chat messages) or dpo (prompt/chosen/rejected)."))
+            .optional("format", Shape.string("raw (default), sft (chat messages), dpo (prompt/chosen/rejected) or a plugin's format."))
             .optional("map", Shape.mapOf(Shape.string(null), "Output key: expression over the record."))
             .build();
 
@@ -105,6 +107,11 @@ public final class Language {
             oneOf.add(s);
         }
         nodes.set("additionalProperties", node);
+        // Formats come from the SPI: the ones this installation knows (built-ins and plugins).
+        ArrayNode sourceFormats = ((ObjectNode) schema.at("/properties/source/properties/format")).putArray("enum");
+        kinds.sourceFormats().keySet().forEach(sourceFormats::add);
+        ArrayNode sinkFormats = ((ObjectNode) schema.at("/properties/sink/properties/format")).putArray("enum");
+        kinds.formats().keySet().forEach(sinkFormats::add);
         return schema;
     }
 }

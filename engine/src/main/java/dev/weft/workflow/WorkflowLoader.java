@@ -59,12 +59,12 @@ public final class WorkflowLoader {
     }
 
     public Workflow load(Path file, Overrides overrides) {
-        return new Session(file, Map.of(), overrides).load();
+        return new Session(file, file.toString(), Map.of(), overrides, null, Set.of()).load();
     }
 
     /** Loads from a run's bundle (files as they were when the run started), e.g. to resume it. */
     public Workflow load(Path file, Map<String, String> bundle, Overrides overrides) {
-        return new Session(file, bundle, overrides).load();
+        return new Session(file, file.toString(), bundle, overrides, null, Set.of()).load();
     }
 
     private final class Session {
@@ -77,12 +77,22 @@ public final class WorkflowLoader {
         private String text;
         /** Every node name written under `nodes`, including nodes that failed their own checks. */
         private Set<String> declared = Set.of();
+        /** For a workflow loaded as another's tool: the fields its records bring (else null: its source's). */
+        private final Set<String> inputs;
+        /** The workflow files being loaded, outermost first: a workflow cannot use itself as a tool. */
+        private final Set<Path> loading;
+        /** Model profiles of workflows this one runs (as tools): they join this workflow's. */
+        private final Map<String, ModelProfile> nestedModels = new LinkedHashMap<>();
 
-        Session(Path file, Map<String, String> given, Overrides overrides) {
+        Session(Path file, String label, Map<String, String> given, Overrides overrides, Set<String> inputs, Set<Path> loading) {
             this.file = file;
-            this.label = file.toString();
+            this.label = label;
             this.given = given;
             this.overrides = overrides;
+            this.inputs = inputs;
+            Set<Path> l = new java.util.LinkedHashSet<>(loading);
+            l.add(file.toAbsolutePath().normalize());
+            this.loading = l;
         }
 
         Workflow load() {
@@ -109,9 +119,11 @@ public final class WorkflowLoader {
             SinkDef sink = top.get("sink") instanceof YamlValue.Mapping m ? sink(m) : null;
             if (!problems.isEmpty()) problems.throwIfAny();
 
-            Set<String> sourceFields = SourceFields.of(source, problems);
+            Set<String> sourceFields = inputs != null ? inputs
+                    : SourceFields.of(source, source == null || source.generate() != null ? null : kinds.sourceFormat(source.format()), problems);
             String start = GraphChecker.check(nodes, edges, sink, sourceFields, problems, top.keyLocation("nodes"));
             problems.throwIfAny();
+            nestedModels.forEach(models::putIfAbsent); // this workflow's own profile wins a shared name
             return new Workflow(name, description, file, seed, models, source, nodes, edges, sink, start,
                     Map.copyOf(bundle), hash(bundle));
         }
@@ -283,14 +295,22 @@ public final class WorkflowLoader {
             Path path = relative(p, m.get("path").location());
             if (path == null) return null;
             String format = str(m.get("format"), null);
+            if (format != null && kinds.sourceFormat(format) == null) {
+                problems.add(m.get("format").location(), "`source.format` must be " + oneOf(kinds.sourceFormats().keySet()) + ", found '"
+                        + format + "'" + ShapeChecker.nearest(format, kinds.sourceFormats().keySet()).map(n -> "; did you mean '" + n + "'?").orElse(""));
+                return null;
+            }
             if (format == null) {
-                String lower = p.toLowerCase();
-                format = lower.endsWith(".jsonl") || lower.endsWith(".ndjson") ? "jsonl" : lower.endsWith(".json") ? "json"
-                        : lower.endsWith(".csv") ? "csv" : null;
-                if (format == null) {
-                    problems.add(m.get("path").location(), "cannot tell the source format from '" + p + "'; add `format: jsonl`, `json` or `csv`");
+                var byExtension = kinds.sourceFormatFor(p);
+                if (byExtension == null) {
+                    List<String> names = List.copyOf(kinds.sourceFormats().keySet());
+                    String choices = names.size() == 1 ? "`format: " + names.get(0) + "`" : "`format: " + names.get(0) + "`"
+                            + names.subList(1, names.size() - 1).stream().map(n -> ", `" + n + "`").reduce("", String::concat)
+                            + " or `" + names.get(names.size() - 1) + "`";
+                    problems.add(m.get("path").location(), "cannot tell the source format from '" + p + "'; add " + choices);
                     return null;
                 }
+                format = byExtension.name();
             }
             if (!Files.isRegularFile(path)) {
                 problems.add(m.get("path").location(), "source file not found: " + shown(path) + " (paths are relative to the workflow file)");
@@ -303,6 +323,10 @@ public final class WorkflowLoader {
             String p = str(m.get("path"), null);
             if (p == null) return null;
             String format = str(m.get("format"), "raw");
+            if (kinds.format(format) == null) {
+                problems.add(m.get("format").location(), "`sink.format` must be " + oneOf(kinds.formats().keySet()) + ", found '" + format + "'"
+                        + ShapeChecker.nearest(format, kinds.formats().keySet()).map(n -> "; did you mean '" + n + "'?").orElse(""));
+            }
             Map<String, Expression> map = new LinkedHashMap<>();
             if (m.get("map") instanceof YamlValue.Mapping mm) {
                 mm.entries().forEach((k, v) -> {
@@ -310,11 +334,7 @@ public final class WorkflowLoader {
                     if (e != null) map.put(k, e);
                 });
             }
-            List<String> needs = switch (format) {
-                case "sft" -> List.of("instruction", "response");
-                case "dpo" -> List.of("prompt", "chosen", "rejected");
-                default -> List.of();
-            };
+            List<String> needs = kinds.format(format) == null ? List.of() : kinds.format(format).requiredKeys();
             // Judged by the keys written, not the expressions that compiled: a broken expression is
             // reported on its own, and a missing key must be reported whatever else is wrong.
             YamlValue.Mapping written = m.get("map") instanceof YamlValue.Mapping mm ? mm : null;
@@ -452,6 +472,37 @@ public final class WorkflowLoader {
             return "unknown node '" + name + "' in edge" + ShapeChecker.nearest(name, known).map(n -> "; did you mean '" + n + "'?").orElse("");
         }
 
+        /** "one of a, b, c", as the shape checker words a choice. */
+        private static String oneOf(java.util.Collection<String> names) {
+            return "one of " + String.join(", ", names);
+        }
+
+        /** Another workflow file, loaded as a tool of a node of this one (see {@link NodeConfig#workflow}). */
+        private Workflow nested(String node, YamlValue value, Set<String> fields) {
+            if (!(value instanceof YamlValue.Scalar s)) return null;
+            Path p = relative(s.text(), s.location());
+            if (p == null) return null;
+            if (loading.contains(p.toAbsolutePath().normalize())) {
+                problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " would run itself (a workflow cannot be its own tool,"
+                        + " directly or through another)");
+                return null;
+            }
+            if (readFile(p, s.location(), "workflow file") == null) return null;
+            Session inner = new Session(p, displayPath(p), given, Overrides.NONE, fields, loading);
+            try {
+                Workflow w = inner.load();
+                bundle.putAll(inner.bundle);
+                w.models().forEach(nestedModels::putIfAbsent);
+                return w;
+            } catch (InvalidWorkflowException e) {
+                // Its problems are at their own places, in its own file; this one says why it was read.
+                for (Problem problem : e.problems()) problems.add(problem.location(), problem.message());
+                problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " cannot be used as a tool: see its problems"
+                        + " (its records hold the tool's `input` fields: " + String.join(", ", fields) + ")");
+                return null;
+            }
+        }
+
         // ---- scalar helpers (values are shape-checked already; these only convert)
 
         private static String str(YamlValue v, String dflt) {
@@ -519,7 +570,7 @@ public final class WorkflowLoader {
                 if (!(path instanceof YamlValue.Scalar s)) return null;
                 Path p = relative(s.text(), s.location());
                 if (p == null) return null;
-                String content = readFile(p, s.location(), "prompt file");
+                String content = Session.this.readFile(p, s.location(), "prompt file");
                 if (content == null) return null;
                 return templates.template(content, TextOrigin.ofFile(displayPath(p)), problems);
             }
@@ -530,6 +581,26 @@ public final class WorkflowLoader {
                     return null;
                 }
                 return templates.expression(s.text(), textStart(s), problems);
+            }
+
+            @Override
+            public Map<String, dev.weft.spi.Tool> tools() {
+                return kinds.tools();
+            }
+
+            @Override
+            public String readFile(YamlValue value) {
+                if (!(value instanceof YamlValue.Scalar s)) {
+                    problems.add(value.location(), "node '" + name + "': expected a file path, found " + value.describe());
+                    return null;
+                }
+                Path p = relative(s.text(), s.location());
+                return p == null ? null : Session.this.readFile(p, s.location(), "file");
+            }
+
+            @Override
+            public Workflow workflow(YamlValue path, Set<String> fields) {
+                return nested(name, path, fields);
             }
 
             public ModelProfile model(YamlValue value) {

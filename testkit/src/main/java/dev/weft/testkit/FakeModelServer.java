@@ -46,6 +46,12 @@ import java.util.random.RandomGenerator;
  * order, and never depend on the request body: a retried request can succeed, and a run that
  * sends requests in the same order sees the same faults.
  *
+ * <p>Tool calling: a request that offers {@code tools} is answered with a {@code tool_calls} message
+ * (by default one call of the first tool, with arguments made from its parameter schema; or a
+ * sequence scripted with {@link #toolCalls(String, String...)}), and with text once the calls are
+ * done and the last message is a {@code tool} result. Which answer a request gets follows from its
+ * body alone (how many tool-call turns it already holds), so a retried request gets the same one.
+ *
  * <p>Endpoints: {@code POST /v1/chat/completions}, {@code GET /v1/models}, {@code GET /stats}.
  */
 public final class FakeModelServer implements AutoCloseable {
@@ -100,6 +106,7 @@ public final class FakeModelServer implements AutoCloseable {
     private volatile boolean down;
     private final Map<String, String> answers = new LinkedHashMap<>(); // guarded by itself
     private final List<byte[]> rawAnswers = new ArrayList<>(); // guarded by answers
+    private final Map<String, List<String>> toolScripts = new LinkedHashMap<>(); // guarded by answers
     private final List<FailRule> failRules = new CopyOnWriteArrayList<>();
     private final Object randomLock = new Object();
     private RandomGenerator faultRandom = new SplittableRandom(DEFAULT_SEED); // guarded by randomLock
@@ -238,11 +245,35 @@ public final class FakeModelServer implements AutoCloseable {
         return this;
     }
 
-    /** Forgets every {@link #answer(String, String)} and {@link #answerBytes(String, byte[])} rule. */
+    /** Forgets every {@link #answer(String, String)}, {@link #answerBytes(String, byte[])} and {@link #toolCalls} rule. */
     public FakeModelServer clearAnswers() {
         synchronized (answers) {
             answers.clear();
             rawAnswers.clear();
+            toolScripts.clear();
+        }
+        return this;
+    }
+
+    /**
+     * Scripts the tool calls for requests that offer tools and whose last user message contains the
+     * given text. Each {@code turn} is one assistant answer: one call per line, written
+     * {@code name {"json": "arguments"}} (the arguments may be any text, even invalid JSON, to test
+     * how a client copes). A request that already holds {@code n} assistant tool-call turns gets
+     * turn {@code n}; once the turns are used up it gets a text answer (an {@link #answer} rule's, or
+     * the default). No turns at all: the model answers in text at once. The first added rule that
+     * matches wins; adding the same text again replaces its turns.
+     */
+    public FakeModelServer toolCalls(String whenLastUserMessageContains, String... turns) {
+        for (String turn : turns) {
+            for (String line : turn.split("\n")) {
+                if (!line.isBlank() && !line.trim().matches("[A-Za-z0-9_-]+(\\s.*)?")) {
+                    throw new IllegalArgumentException("a scripted tool call is `name {json arguments}`, found: " + line);
+                }
+            }
+        }
+        synchronized (answers) {
+            toolScripts.put(whenLastUserMessageContains, List.of(turns));
         }
         return this;
     }
@@ -502,7 +533,15 @@ public final class FakeModelServer implements AutoCloseable {
 
     private String answer(Request req, byte[] raw, boolean ollama) {
         byte[] hash = sha256(raw);
+        if (req.tools != null && !req.tools.isEmpty()) {
+            ArrayNode calls = toolCallsFor(req, hash);
+            if (calls != null) return toolCallAnswer(req, hash, calls, ollama);
+        }
         String content = scripted(req.lastUser);
+        if (content == null && req.lastTool != null) {
+            content = "Done with the tools; the last result was: " + (req.lastTool.length() > 80 ? req.lastTool.substring(0, 80) : req.lastTool)
+                    + " #" + HexFormat.of().formatHex(hash, 0, 4);
+        }
         if (content == null) {
             JsonNode schema = schemaIn(req.lastUser);
             if (schema != null) {
@@ -539,6 +578,99 @@ public final class FakeModelServer implements AutoCloseable {
         message.put("role", "assistant");
         message.put("content", content);
         choice.put("finish_reason", "stop");
+        ObjectNode usage = r.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        return r.toString();
+    }
+
+    /** The tool calls this request gets (as [{name, arguments}]), or null for a text answer. */
+    private ArrayNode toolCallsFor(Request req, byte[] hash) {
+        List<String> script = null;
+        if (req.lastUser != null) {
+            synchronized (answers) {
+                for (Map.Entry<String, List<String>> e : toolScripts.entrySet()) {
+                    if (req.lastUser.contains(e.getKey())) {
+                        script = e.getValue();
+                        break;
+                    }
+                }
+            }
+        }
+        ArrayNode calls = NODES.arrayNode();
+        if (script != null) {
+            if (req.toolTurns >= script.size()) return null;
+            for (String line : script.get(req.toolTurns).split("\n")) {
+                if (line.isBlank()) continue;
+                String l = line.trim();
+                int space = l.indexOf(' ');
+                ObjectNode call = calls.addObject();
+                call.put("name", space < 0 ? l : l.substring(0, space));
+                call.put("arguments", space < 0 ? "{}" : l.substring(space + 1).trim());
+            }
+            return calls;
+        }
+        if (req.lastTool != null || req.toolTurns > 0) return null; // the default: one call, then text
+        JsonNode first = req.tools.get(0);
+        JsonNode function = first.has("function") ? first.get("function") : first;
+        ObjectNode call = calls.addObject();
+        call.put("name", function.path("name").asText());
+        JsonNode schema = function.path("parameters");
+        call.put("arguments", schema.isObject() ? instance(schema, new SplittableRandom(seedOf(hash)), "").toString() : "{}");
+        return calls;
+    }
+
+    private static String toolCallAnswer(Request req, byte[] hash, ArrayNode calls, boolean ollama) {
+        String prefix = "call_" + HexFormat.of().formatHex(hash, 0, 4) + "_";
+        int promptTokens = tokens(req.promptChars);
+        int completionTokens = tokens(calls.toString().length());
+        if (ollama) {
+            ObjectNode o = NODES.objectNode();
+            o.put("model", req.model);
+            o.put("created_at", java.time.Instant.now().toString());
+            ObjectNode message = o.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", "");
+            ArrayNode tc = message.putArray("tool_calls");
+            for (JsonNode c : calls) {
+                ObjectNode fn = tc.addObject().putObject("function");
+                fn.put("name", c.get("name").asText());
+                JsonNode args;
+                try {
+                    args = JSON.readTree(c.get("arguments").asText());
+                } catch (IOException e) {
+                    args = NODES.objectNode();
+                }
+                fn.set("arguments", args != null && args.isObject() ? args : NODES.objectNode());
+            }
+            o.put("done", true);
+            o.put("done_reason", "stop");
+            o.put("prompt_eval_count", promptTokens);
+            o.put("eval_count", completionTokens);
+            return o.toString();
+        }
+        ObjectNode r = NODES.objectNode();
+        r.put("id", "chatcmpl-" + HexFormat.of().formatHex(hash, 0, 12));
+        r.put("object", "chat.completion");
+        r.put("created", System.currentTimeMillis() / 1000);
+        r.put("model", req.model);
+        ObjectNode choice = r.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.putNull("content");
+        ArrayNode tc = message.putArray("tool_calls");
+        int i = 0;
+        for (JsonNode c : calls) {
+            ObjectNode call = tc.addObject();
+            call.put("id", prefix + i++);
+            call.put("type", "function");
+            ObjectNode fn = call.putObject("function");
+            fn.put("name", c.get("name").asText());
+            fn.put("arguments", c.get("arguments").asText());
+        }
+        choice.put("finish_reason", "tool_calls");
         ObjectNode usage = r.putObject("usage");
         usage.put("prompt_tokens", promptTokens);
         usage.put("completion_tokens", completionTokens);
@@ -700,26 +832,58 @@ public final class FakeModelServer implements AutoCloseable {
     }
 
     /** What the server reads from a chat request body. */
-    private record Request(String model, String lastUser, long promptChars, String problem) {
+    /**
+     * @param tools     the request's {@code tools} (null if none)
+     * @param toolTurns assistant messages with {@code tool_calls} after the last user message
+     * @param lastTool  the content of the last message when it is a {@code tool} result, else null
+     */
+    private record Request(String model, String lastUser, long promptChars, String problem, JsonNode tools, int toolTurns,
+                           String lastTool) {
         static Request parse(String body) {
             JsonNode root;
             try {
                 root = JSON.readTree(body);
             } catch (IOException e) {
-                return new Request(null, null, 0, "We could not parse the JSON body of your request (fake)");
+                return new Request(null, null, 0, "We could not parse the JSON body of your request (fake)", null, 0, null);
             }
-            if (root == null || !root.isObject()) return new Request(null, null, 0, "The request body must be a JSON object (fake)");
+            if (root == null || !root.isObject()) {
+                return new Request(null, null, 0, "The request body must be a JSON object (fake)", null, 0, null);
+            }
             String model = root.path("model").isTextual() ? root.get("model").asText() : null;
             JsonNode messages = root.get("messages");
             String lastUser = null;
             long chars = 0;
+            int toolTurns = 0;
+            String lastTool = null;
+            String toolProblem = null;
+            java.util.Set<String> callIds = new java.util.HashSet<>();
             if (messages != null && messages.isArray()) {
                 for (JsonNode m : messages) {
                     String text = text(m.get("content"));
                     chars += text.length();
-                    if ("user".equals(m.path("role").asText())) lastUser = text;
+                    String role = m.path("role").asText();
+                    lastTool = null;
+                    if ("user".equals(role)) {
+                        lastUser = text;
+                        toolTurns = 0;
+                    } else if ("assistant".equals(role) && m.path("tool_calls").isArray() && !m.get("tool_calls").isEmpty()) {
+                        toolTurns++;
+                        for (JsonNode c : m.get("tool_calls")) {
+                            chars += c.path("function").path("arguments").toString().length();
+                            if (c.path("id").isTextual()) callIds.add(c.get("id").asText());
+                        }
+                    } else if ("tool".equals(role)) {
+                        lastTool = text;
+                        // OpenAI refuses a tool result that answers no call made before it (Ollama's carry no ids).
+                        if (m.has("tool_call_id") && !callIds.contains(m.path("tool_call_id").asText()) && toolProblem == null) {
+                            toolProblem = "Invalid parameter: messages with role 'tool' must be a response to a preceding message with"
+                                    + " 'tool_calls' (tool_call_id " + m.path("tool_call_id").asText() + ") (fake)";
+                        }
+                    }
                 }
             }
+            JsonNode tools = root.get("tools");
+            if (tools != null && !tools.isArray()) toolProblem = "'tools' must be an array (fake)";
             String problem = null;
             if (model == null) problem = "you must provide a model parameter (fake)";
             else if (messages == null || !messages.isArray() || messages.isEmpty()) problem = "'messages' must be a non-empty array (fake)";
@@ -729,8 +893,10 @@ public final class FakeModelServer implements AutoCloseable {
                 problem = "'temperature' must be a number (fake)";
             } else if (root.path("stream").asBoolean(false)) {
                 problem = "streaming is not supported by the fake server";
+            } else if (toolProblem != null) {
+                problem = toolProblem;
             }
-            return new Request(model, lastUser, chars, problem);
+            return new Request(model, lastUser, chars, problem, tools != null && tools.isArray() ? tools : null, toolTurns, lastTool);
         }
 
         /** A message's text: a string, or the text parts of a content array. */
