@@ -48,8 +48,9 @@ public final class QualityReport {
     public static QualityReport of(Store store, String runId, Workflow workflow, Counters counters) {
         Map<String, Histogram> scores = new TreeMap<>();
         Map<String, TextStats> texts = new TreeMap<>();
-        List<String> judgeFields = new ArrayList<>();
-        List<String> textFields = new ArrayList<>();
+        // A set: a loop's refine node writes the same field as the node it refines.
+        Set<String> judgeFields = new java.util.LinkedHashSet<>();
+        Set<String> textFields = new java.util.LinkedHashSet<>();
         for (NodeDef n : workflow.nodes().values()) {
             if (JUDGE_KINDS.contains(n.kind())) judgeFields.addAll(n.node().writes());
             if (TEXT_KINDS.contains(n.kind())) textFields.addAll(n.node().writes());

@@ -236,8 +236,9 @@ public final class Store implements AutoCloseable {
                 .bind("r", runId).bind("after", after).bind("n", limit).map((rs, ctx) -> recordRow(rs)).list());
     }
 
+    /** A record's steps in the order they ran (the writer inserts them in that order; rowid breaks ties in a millisecond). */
     public List<StepRow> steps(String runId, long seq) {
-        return read.withHandle(h -> h.createQuery("SELECT * FROM steps WHERE run_id = :r AND seq = :s ORDER BY started_at, node, visit")
+        return read.withHandle(h -> h.createQuery("SELECT * FROM steps WHERE run_id = :r AND seq = :s ORDER BY started_at, rowid")
                 .bind("r", runId).bind("s", seq)
                 .map((rs, ctx) -> new StepRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("node"), rs.getInt("visit"),
                         rs.getString("kind"), rs.getLong("started_at"), rs.getLong("duration_ms"), rs.getInt("calls"),

@@ -400,7 +400,7 @@ final class Dashboard {
         RunRow r = run(id);
         GraphModel g = graphOf(r);
         Optional<RecordRow> row = queries.record(id, seq);
-        List<StepRow> steps = queries.steps(id, seq);
+        List<StepRow> steps = walk(queries.steps(id, seq), g);
         if (row.isEmpty() && steps.isEmpty()) throw ApiException.notFound("run " + id + " has no record #" + seq + " (yet)");
         ObjectNode j = Json.obj();
         ObjectNode run = j.putObject("run");
@@ -497,6 +497,47 @@ final class Dashboard {
         ObjectNode totals = j.putObject("totals");
         totals.put("steps", steps.size()).put("tokens", tokens).put("cost", cost).put("millis", millis);
         return j;
+    }
+
+    /**
+     * A record's steps in the order it walked them. The store orders them by start time, but steps of
+     * a fast run can start in the same millisecond; then the order is the one walk through the graph
+     * that uses every step: along edges, each node's visits in turn, start times never going back.
+     * Falls back to the stored order if no such walk is found quickly.
+     */
+    static List<StepRow> walk(List<StepRow> steps, GraphModel g) {
+        Set<Long> times = new java.util.HashSet<>();
+        boolean ties = false;
+        for (StepRow s : steps) ties |= !times.add(s.startedAt());
+        if (!ties || g.start == null) return steps;
+        List<StepRow> path = new ArrayList<>();
+        int[] budget = {20_000};
+        return extend(steps, g, path, new boolean[steps.size()], new java.util.HashMap<>(), null, Long.MIN_VALUE, budget) ? path : steps;
+    }
+
+    private static boolean extend(List<StepRow> steps, GraphModel g, List<StepRow> path, boolean[] used, Map<String, Integer> visits,
+                                  String at, long time, int[] budget) {
+        if (path.size() == steps.size()) return true;
+        if (--budget[0] < 0) return false;
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            StepRow s = steps.get(i);
+            if (used[i] || s.startedAt() < time || s.visit() != visits.getOrDefault(s.node(), 0)) continue;
+            boolean follows = at == null ? s.node().equals(g.start) : g.edge(at, s.node()) != null;
+            if (follows) candidates.add(i);
+        }
+        candidates.sort((a, b) -> Long.compare(steps.get(a).startedAt(), steps.get(b).startedAt()));
+        for (int i : candidates) {
+            StepRow s = steps.get(i);
+            used[i] = true;
+            path.add(s);
+            visits.merge(s.node(), 1, Integer::sum);
+            if (extend(steps, g, path, used, visits, s.node(), s.startedAt(), budget)) return true;
+            visits.merge(s.node(), -1, Integer::sum);
+            path.remove(path.size() - 1);
+            used[i] = false;
+        }
+        return false;
     }
 
     private static void edgeInfo(ObjectNode next, GraphModel.Edge e) {
