@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.weft.internal.Digests;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -51,24 +51,17 @@ final class SimulatedModel implements LanguageModel {
     }
 
     private long seed(ModelRequest request) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(profile.model().getBytes(StandardCharsets.UTF_8));
-            for (ChatMessage m : request.messages()) {
-                md.update((m.role() + "\u0000" + m.text() + "\u0000").getBytes(StandardCharsets.UTF_8));
-                // Only tool traffic adds bytes: requests without it keep the answers they always had.
-                for (ToolCall c : m.toolCalls()) md.update((c.id() + "\u0000" + c.name() + "\u0000" + c.arguments() + "\u0000").getBytes(StandardCharsets.UTF_8));
-                if (m.toolCallId() != null) md.update((m.toolCallId() + "\u0000").getBytes(StandardCharsets.UTF_8));
-            }
-            for (ToolSpec t : request.tools()) md.update((t.name() + "\u0000" + t.parameters() + "\u0000").getBytes(StandardCharsets.UTF_8));
-            if (request.answerSchema() != null) md.update(request.answerSchema().toString().getBytes(StandardCharsets.UTF_8));
-            byte[] h = md.digest();
-            long s = 0;
-            for (int i = 0; i < 8; i++) s = (s << 8) | (h[i] & 0xff);
-            return s;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest md = Digests.sha256();
+        md.update(profile.model().getBytes(StandardCharsets.UTF_8));
+        for (ChatMessage m : request.messages()) {
+            md.update((m.role() + "\u0000" + m.text() + "\u0000").getBytes(StandardCharsets.UTF_8));
+            // Only tool traffic adds bytes: requests without it keep the answers they always had.
+            for (ToolCall c : m.toolCalls()) md.update((c.id() + "\u0000" + c.name() + "\u0000" + c.arguments() + "\u0000").getBytes(StandardCharsets.UTF_8));
+            if (m.toolCallId() != null) md.update((m.toolCallId() + "\u0000").getBytes(StandardCharsets.UTF_8));
         }
+        for (ToolSpec t : request.tools()) md.update((t.name() + "\u0000" + t.parameters() + "\u0000").getBytes(StandardCharsets.UTF_8));
+        if (request.answerSchema() != null) md.update(request.answerSchema().toString().getBytes(StandardCharsets.UTF_8));
+        return Digests.firstLong(md.digest());
     }
 
     private static List<String> words(ModelRequest request) {

@@ -11,8 +11,7 @@ import dev.weft.model.ToolCall;
 import dev.weft.model.ToolSpec;
 import dev.weft.workflow.NodeDef;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.weft.internal.Digests;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -118,40 +117,38 @@ final class CacheKeys {
      * does not depend on which model asked.
      */
     static String toolKey(NodeDef node, String recordId, int visit, int modelCalls, int toolCall, String tool, String input) {
-        Map<String, Object> k = new LinkedHashMap<>();
-        k.put("node_name", node.name());
-        k.put("kind", node.kind());
-        k.put("kind_version", node.kindVersion());
-        k.put("node", node.identity());
+        Map<String, Object> k = nodeAndSample(node, recordId, visit, modelCalls);
         k.put("tool", tool);
         k.put("input", input);
-        k.put("record", recordId);
-        k.put("visit", visit);
-        k.put("call", modelCalls);
         k.put("tool_call", toolCall);
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(k));
-            return HexFormat.of().formatHex(h);
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return hash(k);
     }
 
     static String key(NodeDef node, ModelProfile profile, String requestJson, String recordId, int visit, int call) {
+        Map<String, Object> k = nodeAndSample(node, recordId, visit, call);
+        k.put("generation", profile.generationParameters());
+        k.put("request", requestJson);
+        return hash(k);
+    }
+
+    /** What every key holds: the node (name, kind and version, configuration) and which sample it is. */
+    private static Map<String, Object> nodeAndSample(NodeDef node, String recordId, int visit, int call) {
         Map<String, Object> k = new LinkedHashMap<>();
         k.put("node_name", node.name());
         k.put("kind", node.kind());
         k.put("kind_version", node.kindVersion());
         k.put("node", node.identity());
-        k.put("generation", profile.generationParameters());
-        k.put("request", requestJson);
         k.put("record", recordId);
         k.put("visit", visit);
         k.put("call", call);
+        return k;
+    }
+
+    /** SHA-256 of the key's canonical JSON (entries sorted by name, so insertion order does not matter). */
+    private static String hash(Map<String, Object> k) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(k));
-            return HexFormat.of().formatHex(h);
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(Digests.sha256(CANONICAL.writeValueAsBytes(k)));
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

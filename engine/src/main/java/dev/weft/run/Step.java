@@ -16,8 +16,7 @@ import dev.weft.template.TemplateEngine;
 import dev.weft.workflow.NodeDef;
 import dev.weft.workflow.Workflow;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.weft.internal.Digests;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -79,16 +78,8 @@ final class Step implements StepContext {
 
     @Override
     public long seed() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((workflowSeed + "\u0000" + recordId + "\u0000" + node.name() + "\u0000" + visit).getBytes(StandardCharsets.UTF_8));
-            byte[] h = md.digest();
-            long s = 0;
-            for (int i = 0; i < 8; i++) s = (s << 8) | (h[i] & 0xff);
-            return s;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.firstLong(Digests.sha256(
+                (workflowSeed + "\u0000" + recordId + "\u0000" + node.name() + "\u0000" + visit).getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

@@ -3,12 +3,11 @@ package dev.weft.source;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.weft.WeftException;
+import dev.weft.internal.Digests;
 import dev.weft.spi.SourceFormat;
 import dev.weft.workflow.NodeKinds;
 import dev.weft.workflow.SourceDef;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -117,9 +116,8 @@ public final class RecordReader implements Iterator<SourceRecord>, AutoCloseable
             return v.toString();
         }
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(new TreeMap<>(fields)));
-            return HexFormat.of().formatHex(h, 0, 8);
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(Digests.sha256(CANONICAL.writeValueAsBytes(new TreeMap<>(fields))), 0, 8);
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -21,8 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import dev.weft.internal.Digests;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -625,17 +625,13 @@ public final class WorkflowLoader {
     }
 
     static String hash(Map<String, String> bundle) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            new TreeMap<>(bundle).forEach((k, v) -> {
-                md.update(Path.of(k).getFileName().toString().getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-                md.update(v.getBytes(StandardCharsets.UTF_8));
-                md.update((byte) 0);
-            });
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = Digests.sha256();
+        new TreeMap<>(bundle).forEach((k, v) -> {
+            md.update(Path.of(k).getFileName().toString().getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            md.update(v.getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+        });
+        return HexFormat.of().formatHex(md.digest());
     }
 }
