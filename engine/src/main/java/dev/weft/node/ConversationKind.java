@@ -32,7 +32,8 @@ import java.util.Set;
 public final class ConversationKind implements NodeKind {
     private static final Shape.Obj ROLE = Shape.Obj.builder("One speaker.")
             .required("model", Shape.string("A model profile's name."))
-            .required("system", Shape.string("Who this role is and how it talks, as a template over the record."))
+            .optional("system", Shape.string("Who this role is and how it talks, as a template over the record."))
+            .optional("system_file", Shape.string("Instead of `system`: a template file, relative to the workflow."))
             .optional("opener", Shape.string("The first speaker's first message, as a template, instead of asking its model."))
             .build();
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -78,7 +79,7 @@ public final class ConversationKind implements NodeKind {
         for (Map.Entry<String, YamlValue> e : rolesYaml.entries().entrySet()) {
             YamlValue.Mapping r = (YamlValue.Mapping) e.getValue();
             ModelProfile model = config.model(r.get("model"));
-            Template system = config.template(r.get("system"));
+            Template system = system(config, e.getKey(), r);
             Template opener = r.has("opener") ? config.template(r.get("opener")) : null;
             if (r.has("opener") && !first) {
                 config.problems().add(r.keyLocation("opener"), "node '" + config.nodeName() + "': only the first role ('"
@@ -94,6 +95,19 @@ public final class ConversationKind implements NodeKind {
         String output = y.get("output") instanceof YamlValue.Scalar s ? s.text() : config.nodeName();
         if (!ok || (y.has("until") && until == null)) return null;
         return new ConversationNode(roles, turns, until, output);
+    }
+
+    /** The role's system template, inline or from its file; null with a problem reported when it has neither, both, or a bad one. */
+    private static Template system(NodeConfig config, String role, YamlValue.Mapping r) {
+        if (r.has("system") && r.has("system_file")) {
+            config.problems().add(r.keyLocation("system_file"), "node '" + config.nodeName() + "': role '" + role
+                    + "' has `system` and `system_file`; give one");
+            return null;
+        }
+        if (r.has("system")) return config.template(r.get("system"));
+        if (r.has("system_file")) return config.templateFile(r.get("system_file"));
+        config.problems().add(r.location(), "node '" + config.nodeName() + "': role '" + role + "' needs `system` or `system_file`");
+        return null;
     }
 
     private record Role(String name, String profile, Template system, Template opener) {}

@@ -47,7 +47,9 @@ public final class JudgeKind implements NodeKind {
             .required("model", Shape.string("A model profile's name."))
             .optional("mode", Shape.oneOf(List.of("score", "aspects", "pairwise"), "score (default), aspects or pairwise."))
             .optional("rubric", Shape.string("What to judge and how, as a template over the record (score and pairwise modes)."))
+            .optional("rubric_file", Shape.string("Instead of `rubric`: a template file, relative to the workflow."))
             .optional("system", Shape.string("The system message (a template); a strict-judge default otherwise."))
+            .optional("system_file", Shape.string("Instead of `system`: a template file, relative to the workflow."))
             .optional("output", Shape.mapOf(Shape.either(null, Shape.string("string, boolean, integer, integer 1..10, number, number 0..1"),
                     Shape.listOf(Shape.string(null), "Allowed values.")), "score mode: the verdict's fields and types (default {score: integer 1..10, reason: string})."))
             .optional("aspects", Shape.mapOf(Shape.string(null), "aspects mode: aspect name: its rubric (a template)."))
@@ -83,11 +85,12 @@ public final class JudgeKind implements NodeKind {
         YamlValue.Mapping y = config.yaml();
         String mode = y.get("mode") instanceof YamlValue.Scalar m ? m.text() : "score";
         ModelProfile model = config.model(y.get("model"));
-        Template system = y.has("system") ? config.template(y.get("system")) : null;
+        Template system = inlineOrFile(config, "system");
         String field = y.get("field") instanceof YamlValue.Scalar s ? s.text() : config.nodeName();
         int retries = y.get("retries") instanceof YamlValue.Scalar s ? ((Number) s.toPlain()).intValue() : 1; // any YAML integer form
-        boolean ok = model != null && (!y.has("system") || system != null);
-        ok &= only(config, mode, List.of("score", "pairwise"), "rubric") & only(config, mode, List.of("score"), "output")
+        boolean ok = model != null && (!(y.has("system") || y.has("system_file")) || system != null);
+        ok &= only(config, mode, List.of("score", "pairwise"), "rubric") & only(config, mode, List.of("score", "pairwise"), "rubric_file")
+                & only(config, mode, List.of("score"), "output")
                 & only(config, mode, List.of("aspects"), "aspects") & only(config, mode, List.of("aspects"), "scale")
                 & only(config, mode, List.of("pairwise"), "a") & only(config, mode, List.of("pairwise"), "b");
         Asker asker = ok ? new Asker(model.name(), system, retries) : null;
@@ -104,14 +107,14 @@ public final class JudgeKind implements NodeKind {
                 return new AspectsJudge(asker, rubrics, AnswerSchema.score(scale[0], scale[1]), field);
             }
             case "pairwise" -> {
-                Template rubric = required(config, "rubric") ? config.template(y.get("rubric")) : null;
+                Template rubric = required(config, "rubric") ? inlineOrFile(config, "rubric") : null;
                 Expression a = required(config, "a") ? config.expression(y.get("a")) : null;
                 Expression b = required(config, "b") ? config.expression(y.get("b")) : null;
                 if (!ok || rubric == null || a == null || b == null) return null;
                 return new PairwiseJudge(asker, rubric, a, b, field);
             }
             default -> {
-                Template rubric = required(config, "rubric") ? config.template(y.get("rubric")) : null;
+                Template rubric = required(config, "rubric") ? inlineOrFile(config, "rubric") : null;
                 AnswerSchema schema = y.get("output") instanceof YamlValue.Mapping m
                         ? AnswerSchema.parse(m, config.nodeName(), config.problems()) : AnswerSchema.defaultScore();
                 if (!ok || rubric == null) return null;
@@ -123,8 +126,28 @@ public final class JudgeKind implements NodeKind {
     private static boolean required(NodeConfig config, String key) {
         if (config.yaml().has(key)) return true;
         String mode = config.yaml().get("mode") instanceof YamlValue.Scalar m ? m.text() : "score";
+        if (key.equals("rubric")) {
+            if (config.yaml().has("rubric_file")) return true;
+            config.problems().add(config.yaml().location(), "node '" + config.nodeName() + "': mode " + mode + " needs `rubric` or `rubric_file`");
+            return false;
+        }
         config.problems().add(config.yaml().location(), "node '" + config.nodeName() + "': mode " + mode + " needs `" + key + "`");
         return false;
+    }
+
+    /**
+     * The template under {@code key}, or read from the file under {@code key_file}; null when
+     * neither is given, or (problem reported) when both are or it does not compile.
+     */
+    private static Template inlineOrFile(NodeConfig config, String key) {
+        YamlValue.Mapping y = config.yaml();
+        String fileKey = key + "_file";
+        if (y.has(key) && y.has(fileKey)) {
+            config.problems().add(y.keyLocation(fileKey), "node '" + config.nodeName() + "': give `" + key + "` or `" + fileKey + "`, not both");
+            return null;
+        }
+        if (y.has(key)) return config.template(y.get(key));
+        return y.has(fileKey) ? config.templateFile(y.get(fileKey)) : null;
     }
 
     /** A key that belongs to other modes is a mistake worth naming, not something to ignore. */
