@@ -255,4 +255,62 @@ class NodeKindsRunTest {
         assertTrue(l.get("ttr").asDouble() > 0.7 && l.get("ttr").asDouble() <= 1.0);
         assertTrue(l.get("ease").asDouble() > 80, "simple sentences read easily: " + l.get("ease"));
     }
+
+    @Test
+    void judgeRubricsAndRoleSystemPromptsComeFromTemplateFiles() throws Exception {
+        Files.createDirectories(dir.resolve("prompts"));
+        Files.writeString(dir.resolve("prompts/judge_system.txt"), "You grade haiku strictly.");
+        Files.writeString(dir.resolve("prompts/rubric.j2"), "Grade this haiku about {{ season }}:{% if season == 'winter' %} (cold){% endif %} {{ poem.weak }}");
+        Files.writeString(dir.resolve("prompts/pairwise.j2"), "Which haiku about {{ season }} is better?");
+        Files.writeString(dir.resolve("prompts/poet.j2"), "You are a poet who loves {{ season }}.");
+        List<JsonNode> lines = run("""
+                name: files
+                %s
+                source: {generate: 2}
+                nodes:
+                  pick:
+                    kind: sample
+                    attributes: {season: [winter]}
+                  poem:
+                    kind: llm
+                    models: [weak, strong]
+                    prompt: "Write a haiku about {{ season }}."
+                  grade:
+                    kind: judge
+                    model: critic
+                    system_file: prompts/judge_system.txt
+                    rubric_file: prompts/rubric.j2
+                    output: {score: integer 1..5}
+                  prefer:
+                    kind: judge
+                    mode: pairwise
+                    model: critic
+                    rubric_file: prompts/pairwise.j2
+                    a: poem.weak
+                    b: poem.strong
+                  chat:
+                    kind: conversation
+                    turns: 3
+                    roles:
+                      user: {model: weak, system_file: prompts/poet.j2, opener: "Hello."}
+                      assistant: {model: strong, system: "You answer poets."}
+                edges: [pick -> poem -> grade -> prefer -> chat -> END]
+                sink: {path: out.jsonl}
+                """.formatted(models()), "out.jsonl");
+        assertEquals(2, lines.size());
+        for (JsonNode l : lines) {
+            int score = l.at("/grade/score").asInt(-1);
+            assertTrue(score >= 1 && score <= 5, "the verdict follows the output shape: " + l);
+        }
+        List<FakeModelServer.RecordedRequest> judged = server.log().stream().filter(r -> r.model().equals("judge")).toList();
+        assertEquals(2 + 4, judged.size(), "one score verdict and two pairwise verdicts per record");
+        assertTrue(judged.stream().anyMatch(r -> r.lastUserMessage().startsWith("Grade this haiku about winter: (cold) ")),
+                "the rubric file was rendered as a template");
+        assertTrue(judged.stream().filter(r -> r.lastUserMessage().startsWith("Grade")).allMatch(r -> r.body().contains("You grade haiku strictly.")),
+                "the judge's system message came from its file");
+        assertTrue(judged.stream().filter(r -> r.lastUserMessage().contains("[Response A]")).allMatch(r -> r.lastUserMessage()
+                .startsWith("Which haiku about winter is better?")), "the pairwise rubric came from its file");
+        assertEquals(2, server.log().stream().filter(r -> r.model().equals("small") && r.body().contains("You are a poet who loves winter."))
+                .count(), "the role's system prompt came from its file (its second turn, once per record)");
+    }
 }
