@@ -55,7 +55,8 @@ final class Progress implements AutoCloseable {
                 if (pb.getMax() < 0 && monitor.total() >= 0) pb.maxHint(monitor.total());
                 Counters c = monitor.snapshot();
                 pb.stepTo(c.finished());
-                pb.setExtraMessage(" " + extra(c));
+                String busy = monitor.activity();
+                pb.setExtraMessage(" " + (busy != null ? busy : extra(c)));
                 sleep(200);
             }
             Counters c = monitor.snapshot();
@@ -66,9 +67,24 @@ final class Progress implements AutoCloseable {
 
     private void lines() {
         long last = System.nanoTime();
+        long busySince = 0;
+        long busyShown = 0;
         while (!stop) {
             sleep(200);
-            if (System.nanoTime() - last > 10_000_000_000L) {
+            long now = System.nanoTime();
+            String busy = monitor.activity();
+            if (busy == null) {
+                busySince = 0;
+            } else {
+                if (busySince == 0) busySince = now;
+                // Only what lasts gets a line (indexing a corpus, say); loading a stored index says nothing.
+                if (now - busySince > 2_000_000_000L && now - busyShown > 5_000_000_000L) {
+                    err.println(task + ": " + busy);
+                    err.flush();
+                    busyShown = now;
+                }
+            }
+            if (now - last > 10_000_000_000L) {
                 err.println(task + ": " + line(monitor.snapshot()));
                 err.flush();
                 last = System.nanoTime();

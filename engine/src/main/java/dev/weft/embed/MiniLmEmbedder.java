@@ -4,13 +4,17 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 
 /**
  * all-MiniLM-L6-v2 (384 dimensions) on ONNX Runtime, through langchain4j's in-process embedding
- * module: nothing is downloaded at run time. The model (about 90 MB) is loaded once, on first use,
- * and shared. Thread-safe.
+ * module: nothing is downloaded at run time. The model (about 90 MB, a few seconds) is loaded once,
+ * on the first {@link #embed}, and shared: {@link #id()} alone does not load it, so a replay that
+ * only needs to know which embedder made a stored index never pays for it. Thread-safe.
  */
 final class MiniLmEmbedder implements TextEmbedder {
     // Part of cache keys: bump together with the langchain4j-embeddings version in the pom if vectors may change.
     private static final String ID = "all-MiniLM-L6-v2/langchain4j-embeddings-1.18.1-beta28";
-    private final AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
+
+    private static final class Model {
+        static final AllMiniLmL6V2EmbeddingModel INSTANCE = new AllMiniLmL6V2EmbeddingModel();
+    }
 
     private static final class Holder {
         static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
@@ -32,7 +36,7 @@ final class MiniLmEmbedder implements TextEmbedder {
 
     @Override
     public float[] embed(String text) {
-        float[] v = text == null || text.isBlank() ? new float[dimension()] : model.embed(text).content().vector();
+        float[] v = text == null || text.isBlank() ? new float[dimension()] : Model.INSTANCE.embed(text).content().vector();
         return normalised(v);
     }
 

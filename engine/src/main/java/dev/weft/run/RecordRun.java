@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
+import dev.weft.retrieve.CorpusIndexes;
 import dev.weft.sink.OutputFormat;
 import dev.weft.source.SourceRecord;
 import dev.weft.spi.StepFailedException;
@@ -35,19 +36,21 @@ final class RecordRun {
     private final TemplateEngine templates;
     private final ModelGateway models;
     private final Store store;
+    private final CorpusIndexes indexes;
     private final CacheMode cacheMode;
     private final RunMonitor monitor;
     private final OutputFormat format;
     private boolean unreachable;
 
     RecordRun(Workflow workflow, String runId, SourceRecord record, TemplateEngine templates, ModelGateway models, Store store,
-              CacheMode cacheMode, RunMonitor monitor, OutputFormat format) {
+              CorpusIndexes indexes, CacheMode cacheMode, RunMonitor monitor, OutputFormat format) {
         this.workflow = workflow;
         this.runId = runId;
         this.record = record;
         this.templates = templates;
         this.models = models;
         this.store = store;
+        this.indexes = indexes;
         this.cacheMode = cacheMode;
         this.monitor = monitor;
         this.format = format;
@@ -68,7 +71,7 @@ final class RecordRun {
         while (!current.equals(EdgeDef.END)) {
             NodeDef node = workflow.nodes().get(current);
             int visit = visits.merge(current, 1, Integer::sum) - 1;
-            Step step = new Step(node, state, record.id(), visit, workflow.seed(), templates, models, store, cacheMode);
+            Step step = new Step(node, state, record.id(), visit, workflow.seed(), templates, models, store, indexes, cacheMode);
             long started = System.currentTimeMillis();
             long t0 = System.nanoTime();
             StepOutcome outcome = null;

@@ -24,6 +24,7 @@ public final class RunMonitor {
     private volatile String runId;
     private final long startedNanos = System.nanoTime();
     private volatile long finishedAtStart;
+    private volatile String activity;
 
     void start(String id, Counters previous, long finishedBefore) {
         this.runId = id;
@@ -56,6 +57,18 @@ public final class RunMonitor {
     /** Records settled before this attempt began (a resumed run); rate and ETA leave them out. */
     public long finishedAtStart() {
         return finishedAtStart;
+    }
+
+    /**
+     * What the run is busy with besides records, e.g. "node 'context': indexing corpus docs/: 120/400
+     * chunks" while records wait for it; null when nothing.
+     */
+    public String activity() {
+        return activity;
+    }
+
+    void activity(String what) {
+        activity = what;
     }
 
     public double elapsedSeconds() {

@@ -7,7 +7,9 @@ import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
 import dev.weft.model.ModelProfile;
 import dev.weft.report.DatasetCard;
+import dev.weft.embed.TextEmbedder;
 import dev.weft.report.QualityReport;
+import dev.weft.retrieve.CorpusIndexes;
 import dev.weft.sink.OrderedOutput;
 import dev.weft.sink.OutputFormat;
 import dev.weft.source.RecordReader;
@@ -154,6 +156,8 @@ public final class Runner {
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         AtomicInteger unreachableInARow = new AtomicInteger();
         Settled settled = new Settled(runId);
+        // Corpus indexes are loaded or built on first use, once for the whole run.
+        CorpusIndexes indexes = new CorpusIndexes(store, TextEmbedder.builtIn(), monitor::activity);
         RunStatus status = RunStatus.COMPLETED;
         String message = null;
         long progressAt = System.nanoTime();
@@ -177,7 +181,7 @@ public final class Runner {
                 window.acquire();
                 threads.submit(() -> {
                     try {
-                        RecordRun.Result r = new RecordRun(wf, runId, rec, templates, gateway, store, options.cacheMode(), monitor, format).run();
+                        RecordRun.Result r = new RecordRun(wf, runId, rec, templates, gateway, store, indexes, options.cacheMode(), monitor, format).run();
                         if (!r.unreachable()) {
                             unreachableInARow.set(0);
                         } else if (unreachableInARow.incrementAndGet() >= UNREACHABLE_LIMIT) {

@@ -6,6 +6,9 @@ import dev.weft.model.ModelException;
 import dev.weft.model.ModelGateway;
 import dev.weft.model.ModelRequest;
 import dev.weft.model.ModelResponse;
+import dev.weft.retrieve.Corpus;
+import dev.weft.retrieve.CorpusIndex;
+import dev.weft.retrieve.CorpusIndexes;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.store.CacheEntry;
@@ -36,6 +39,7 @@ final class Step implements StepContext {
     private final TemplateEngine templates;
     private final ModelGateway models;
     private final Store store;
+    private final CorpusIndexes indexes;
     private final CacheMode cacheMode;
     private final CacheMode runCacheMode;
     private int remembered;
@@ -48,7 +52,7 @@ final class Step implements StepContext {
     double cost;
 
     Step(NodeDef node, Map<String, Object> state, String recordId, int visit, long workflowSeed, TemplateEngine templates,
-         ModelGateway models, Store store, CacheMode cacheMode) {
+         ModelGateway models, Store store, CorpusIndexes indexes, CacheMode cacheMode) {
         this.node = node;
         this.state = Collections.unmodifiableMap(state);
         this.recordId = recordId;
@@ -57,6 +61,7 @@ final class Step implements StepContext {
         this.templates = templates;
         this.models = models;
         this.store = store;
+        this.indexes = indexes;
         this.cacheMode = node.cache() || cacheMode == CacheMode.ONLY ? cacheMode : CacheMode.REFRESH;
         this.runCacheMode = cacheMode;
     }
@@ -154,7 +159,12 @@ final class Step implements StepContext {
 
     @Override
     public Map<String, Object> runWorkflow(Workflow workflow, String subRecordId, Map<String, Object> fields) throws InterruptedException {
-        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, runCacheMode, this);
+        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, indexes, runCacheMode, this);
+    }
+
+    @Override
+    public CorpusIndex corpusIndex(Corpus corpus) throws InterruptedException {
+        return indexes.get(corpus, node.name());
     }
 
     /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost. */

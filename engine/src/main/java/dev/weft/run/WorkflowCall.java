@@ -2,6 +2,7 @@ package dev.weft.run;
 
 import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
+import dev.weft.retrieve.CorpusIndexes;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
 import dev.weft.store.Store;
@@ -27,7 +28,7 @@ final class WorkflowCall {
     private WorkflowCall() {}
 
     static Map<String, Object> run(Workflow workflow, String recordId, Map<String, Object> fields, TemplateEngine templates,
-                                   ModelGateway models, Store store, CacheMode cacheMode, Step caller) throws InterruptedException {
+                                   ModelGateway models, Store store, CorpusIndexes indexes, CacheMode cacheMode, Step caller) throws InterruptedException {
         Map<String, Object> state = new LinkedHashMap<>(fields);
         Map<String, Integer> visits = new HashMap<>();
         Map<String, Integer> traversals = new HashMap<>();
@@ -37,7 +38,7 @@ final class WorkflowCall {
             if (++steps > MAX_VISITS) throw new StepFailedException("workflow '" + workflow.name() + "' took more than " + MAX_VISITS + " steps");
             NodeDef node = workflow.nodes().get(current);
             int visit = visits.merge(current, 1, Integer::sum) - 1;
-            Step step = new Step(node, state, recordId, visit, workflow.seed(), templates, models, store, cacheMode);
+            Step step = new Step(node, state, recordId, visit, workflow.seed(), templates, models, store, indexes, cacheMode);
             StepOutcome outcome;
             try {
                 outcome = node.node().run(step);

@@ -7,8 +7,10 @@ import dev.weft.workflow.Location;
 import dev.weft.workflow.Problems;
 import dev.weft.workflow.Workflow;
 import dev.weft.yaml.YamlValue;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** What a {@link NodeKind} gets to build a node: its YAML and helpers that report at the right place. */
 public interface NodeConfig {
@@ -58,5 +60,31 @@ public interface NodeConfig {
     default Workflow workflow(YamlValue path, Set<String> inputs) {
         problems().add(path.location(), "node '" + nodeName() + "': workflows cannot be loaded here");
         return null;
+    }
+
+    /**
+     * A path named relative to the workflow file, not read; null (problem reported at the value) if
+     * it is no valid path.
+     */
+    default Path path(YamlValue value) {
+        problems().add(value.location(), "node '" + nodeName() + "': paths cannot be named here");
+        return null;
+    }
+
+    /** A path as messages show it: as the user finds it from where they named the workflow file. */
+    default String display(Path path) {
+        return path.toString();
+    }
+
+    /**
+     * A description of files this node reads while it runs (a corpus's manifest: its files and their
+     * hashes), kept with the run under {@code path} as a prompt file is kept: when a stored run is
+     * loaded again (resumed), the text it started with is returned and {@code compute} is not called;
+     * otherwise {@code compute} makes it now, and may return null once it has reported a problem at
+     * {@code at}. Like every file a run reads, {@code path} must lie inside the folders a dashboard
+     * serves for the run to start there.
+     */
+    default String kept(YamlValue at, Path path, Supplier<String> compute) {
+        return compute.get();
     }
 }

@@ -2,6 +2,8 @@ package dev.weft.spi;
 
 import dev.weft.model.ModelRequest;
 import dev.weft.model.ModelResponse;
+import dev.weft.retrieve.Corpus;
+import dev.weft.retrieve.CorpusIndex;
 import dev.weft.template.Expression;
 import dev.weft.template.Template;
 import dev.weft.workflow.Workflow;
@@ -69,5 +71,17 @@ public interface StepContext {
      */
     default Map<String, Object> runWorkflow(Workflow workflow, String recordId, Map<String, Object> fields) throws InterruptedException {
         throw new StepFailedException("this step cannot run another workflow");
+    }
+
+    /**
+     * The embedding index of a local corpus, for a search: loaded from the store, or on first use
+     * built (read, chunked, embedded in-process) and stored, so that every later run, resumed run
+     * and workflow over the same content, chunking and embedder reuses it. Built once per run, however
+     * many records ask at once (they wait). No model call; works under --cache-only.
+     *
+     * @throws StepFailedException when the corpus cannot be indexed (the message names the file and line)
+     */
+    default CorpusIndex corpusIndex(Corpus corpus) throws InterruptedException {
+        throw new StepFailedException("this step cannot search a corpus");
     }
 }

@@ -2,7 +2,11 @@ package dev.weft.store;
 
 import org.jdbi.v3.core.Handle;
 
-/** The store's tables. Created on first open; `IF NOT EXISTS` keeps opening idempotent. */
+/**
+ * The store's tables. Created on first open; `IF NOT EXISTS` keeps opening idempotent, and is also
+ * the migration: a store made by an older Weft gets the tables it lacks (the corpus index tables)
+ * when it is next opened, and keeps everything it holds.
+ */
 final class Schema {
     private Schema() {}
 
@@ -74,5 +78,29 @@ final class Schema {
                   tokens_in INTEGER NOT NULL,
                   tokens_out INTEGER NOT NULL,
                   created_at INTEGER NOT NULL)""");
+        // Embedding indexes of retrieve corpora, shared by every run and workflow that chunks the same
+        // content the same way with the same embedder. The header is written last, in the same
+        // transaction as the chunks: an index without its header row was never finished.
+        h.execute("""
+                CREATE TABLE IF NOT EXISTS corpus_indexes (
+                  id TEXT PRIMARY KEY,
+                  corpus_digest TEXT NOT NULL,
+                  settings TEXT NOT NULL,
+                  embedder TEXT NOT NULL,
+                  dimension INTEGER NOT NULL,
+                  chunks INTEGER NOT NULL,
+                  build_ms INTEGER NOT NULL,
+                  builds INTEGER NOT NULL DEFAULT 1,
+                  created_at INTEGER NOT NULL)""");
+        h.execute("""
+                CREATE TABLE IF NOT EXISTS corpus_chunks (
+                  index_id TEXT NOT NULL,
+                  n INTEGER NOT NULL,
+                  file TEXT NOT NULL,
+                  line INTEGER NOT NULL,
+                  text TEXT NOT NULL,
+                  meta TEXT NOT NULL,
+                  vector BLOB NOT NULL,
+                  PRIMARY KEY (index_id, n))""");
     }
 }

@@ -74,6 +74,8 @@ public final class WorkflowLoader {
         private final Overrides overrides;
         private final Problems problems = new Problems();
         private final TreeMap<String, String> bundle = new TreeMap<>();
+        /** Bundle keys that hold a node's description of files it reads (see {@link NodeConfig#kept}), not a file's text. */
+        private final Set<String> keptKeys = new java.util.HashSet<>();
         private String text;
         /** Every node name written under `nodes`, including nodes that failed their own checks. */
         private Set<String> declared = Set.of();
@@ -132,6 +134,10 @@ public final class WorkflowLoader {
 
         private String readFile(Path path, Location at, String what) {
             String key = path.toAbsolutePath().normalize().toString();
+            if (keptKeys.contains(key)) {
+                problems.add(at, what + " " + shown(path) + " is also a node's corpus; give each its own file");
+                return null;
+            }
             String content = given.get(key);
             if (content == null) {
                 try {
@@ -492,6 +498,7 @@ public final class WorkflowLoader {
             try {
                 Workflow w = inner.load();
                 bundle.putAll(inner.bundle);
+                keptKeys.addAll(inner.keptKeys);
                 w.models().forEach(nestedModels::putIfAbsent);
                 return w;
             } catch (InvalidWorkflowException e) {
@@ -596,6 +603,36 @@ public final class WorkflowLoader {
                 }
                 Path p = relative(s.text(), s.location());
                 return p == null ? null : Session.this.readFile(p, s.location(), "file");
+            }
+
+            @Override
+            public Path path(YamlValue value) {
+                if (!(value instanceof YamlValue.Scalar s)) {
+                    problems.add(value.location(), "node '" + name + "': expected a path, found " + value.describe());
+                    return null;
+                }
+                return relative(s.text(), s.location());
+            }
+
+            @Override
+            public String display(Path path) {
+                return displayPath(path);
+            }
+
+            @Override
+            public String kept(YamlValue at, Path path, java.util.function.Supplier<String> compute) {
+                String key = path.toAbsolutePath().normalize().toString();
+                if (bundle.containsKey(key) && !keptKeys.contains(key)) {
+                    problems.add(at.location(), "node '" + name + "': " + displayPath(path) + " is also read as a prompt or workflow file;"
+                            + " give each its own file");
+                    return null;
+                }
+                String content = given.get(key);
+                if (content == null) content = compute.get();
+                if (content == null) return null;
+                keptKeys.add(key);
+                bundle.put(key, content);
+                return content;
             }
 
             @Override
