@@ -27,6 +27,9 @@ import java.util.TreeMap;
 public final class CorpusScan {
     public static final Set<String> TYPES = Set.of("txt", "md", "markdown", "jsonl");
     private static final int SHOWN = 3;
+    /** Every query is compared with every chunk: beyond this, the brute-force index is no longer the right tool. */
+    static final long MAX_BYTES = 256L * 1024 * 1024;
+    static final int MAX_FILES = 100_000;
 
     private CorpusScan() {}
 
@@ -58,6 +61,11 @@ public final class CorpusScan {
         if (!TYPES.contains(extension(name))) {
             throw new Refused("corpus file " + shown + " is not a .txt, .md or .jsonl file; convert it to one of these");
         }
+        try {
+            if (Files.size(path) > MAX_BYTES) throw new Refused(tooLarge("corpus file " + shown, false));
+        } catch (IOException e) {
+            throw new Refused("cannot read corpus file " + shown + ": " + e.getMessage());
+        }
         TreeMap<String, Path> one = new TreeMap<>();
         one.put(name, path);
         List<Hashed> hashed = hash(one, "");
@@ -81,6 +89,7 @@ public final class CorpusScan {
         TreeMap<String, Path> files = new TreeMap<>();
         List<String> others = new ArrayList<>();
         List<String> links = new ArrayList<>();
+        long[] bytes = {0};
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
@@ -95,7 +104,11 @@ public final class CorpusScan {
                     // A link could lead out of the folder a dashboard serves: name the file itself instead.
                     if (attrs.isSymbolicLink()) links.add(rel);
                     else if (!attrs.isRegularFile() || !TYPES.contains(extension(rel))) others.add(rel);
-                    else files.put(rel, file);
+                    else {
+                        files.put(rel, file);
+                        bytes[0] += attrs.size();
+                        if (files.size() > MAX_FILES || bytes[0] > MAX_BYTES) throw new Refused(tooLarge("corpus folder " + folder, true));
+                    }
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -116,6 +129,12 @@ public final class CorpusScan {
         }
         if (files.isEmpty()) throw new Refused("corpus folder " + folder + " has no .txt, .md or .jsonl files");
         return files;
+    }
+
+    private static String tooLarge(String what, boolean folder) {
+        return what + (folder ? " holds more than " + MAX_BYTES / (1024 * 1024) + " MiB or " + String.format(Locale.ROOT, "%,d", MAX_FILES)
+                + " files" : " is larger than " + MAX_BYTES / (1024 * 1024) + " MiB")
+                + "; every query is compared with every passage, which suits corpora of up to about 100,000 passages";
     }
 
     private static boolean hidden(Path p) {

@@ -1,5 +1,7 @@
 package dev.weft.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -38,10 +40,18 @@ public final class IndexTables {
 
     public Optional<Header> header(String id) {
         return store.reader().withHandle(h -> h.createQuery("SELECT * FROM corpus_indexes WHERE id = :id").bind("id", id)
-                .map((rs, ctx) -> new Header(rs.getString("id"), rs.getString("corpus_digest"), rs.getString("settings"),
-                        rs.getString("embedder"), rs.getInt("dimension"), rs.getInt("chunks"), rs.getLong("build_ms"),
-                        rs.getInt("builds"), rs.getLong("created_at")))
-                .findOne());
+                .map((rs, ctx) -> header(rs)).findOne());
+    }
+
+    /** Every stored index, oldest first. */
+    public List<Header> headers() {
+        return store.reader().withHandle(h -> h.createQuery("SELECT * FROM corpus_indexes ORDER BY created_at, id")
+                .map((rs, ctx) -> header(rs)).list());
+    }
+
+    private static Header header(ResultSet rs) throws SQLException {
+        return new Header(rs.getString("id"), rs.getString("corpus_digest"), rs.getString("settings"), rs.getString("embedder"),
+                rs.getInt("dimension"), rs.getInt("chunks"), rs.getLong("build_ms"), rs.getInt("builds"), rs.getLong("created_at"));
     }
 
     /** Every chunk of an index, in order. */
