@@ -178,6 +178,11 @@ class RetrieveRunTest {
         assertEquals(1, stored.size());
         assertEquals(1, stored.get(0).builds());
         assertTrue(stored.get(0).chunks() >= 24, "a few dozen chunks: " + stored.get(0).chunks());
+
+        // The run keeps the corpus's manifest under the corpus's path (so a dashboard's folder check covers it).
+        var wf = new WorkflowLoader(NodeKinds.builtIn(), TEMPLATES).load(dir.resolve("wf.yaml"), Overrides.NONE);
+        String manifest = wf.bundle().get(dir.resolve("docs").toAbsolutePath().normalize().toString());
+        assertTrue(manifest != null && manifest.contains("\"guides/volcanoes.md\"") && manifest.contains(stored.get(0).corpusDigest()), wf.bundle().keySet().toString());
     }
 
     @Test
