@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 final class Chunker {
     /** Bump when a change would cut any text differently: it is part of every index's key. */
     static final int VERSION = 1;
-    private static final Pattern PARAGRAPH = Pattern.compile("\\n[ \\t]*\\n\\s*");
+    private static final Pattern PARAGRAPH = Pattern.compile("\\n[ \\t\\r]*\\n\\s*");
     private static final Pattern SENTENCE = Pattern.compile("[.!?][\"')\\]]*\\s+");
     private static final Pattern LINE = Pattern.compile("\\n\\s*");
     private static final Pattern SPACE = Pattern.compile("\\s+");

@@ -30,6 +30,10 @@ class ChunkerTest {
         // 40: a paragraph too long for a passage is cut at its line break, not inside a line.
         assertEquals(List.of("First paragraph about tides.", "It has two lines.", "Second paragraph about the moon.", "Third one, about the sun."),
                 texts(text, new Chunker(40, 0).plain(text)));
+        // Windows line ends cut the same way.
+        String crlf = text.replace("\n", "\r\n");
+        assertEquals(List.of("First paragraph about tides.\r\nIt has two lines.", "Second paragraph about the moon.\r\n\r\n\r\nThird one, about the sun."),
+                texts(crlf, new Chunker(76, 0).plain(crlf)));
         // Everything fits: one passage, trimmed.
         String padded = "  \n" + text + "\n\n";
         assertEquals(List.of(text), texts(padded, new Chunker(500, 0).plain(padded)));
