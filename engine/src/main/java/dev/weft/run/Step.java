@@ -39,6 +39,9 @@ final class Step implements StepContext {
     private final CacheMode cacheMode;
     private final CacheMode runCacheMode;
     private int remembered;
+    /** This step's own model calls so far: which call of the step a key is for. */
+    private int ownCalls;
+    /** The cache keys of every model call in this step, its own and those of workflows it ran, in order: the trace. */
     final List<String> cacheKeys = new ArrayList<>();
     int calls;
     int cacheHits;
@@ -106,7 +109,7 @@ final class Step implements StepContext {
     public ModelResponse ask(String profileName, ModelRequest request) throws InterruptedException {
         Endpoint endpoint = models.endpoint(profileName);
         String requestJson = CacheKeys.requestJson(request);
-        String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, cacheKeys.size());
+        String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, ownCalls++);
         cacheKeys.add(key);
         if (cacheMode != CacheMode.REFRESH) {
             Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
@@ -139,7 +142,7 @@ final class Step implements StepContext {
 
     @Override
     public String remember(String name, String input, Computation computation) throws InterruptedException {
-        String key = CacheKeys.toolKey(node, recordId, visit, cacheKeys.size(), remembered++, name, input);
+        String key = CacheKeys.toolKey(node, recordId, visit, ownCalls, remembered++, name, input);
         if (cacheMode != CacheMode.REFRESH) {
             Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
             if (hit.isPresent()) return hit.get().text();
@@ -157,8 +160,9 @@ final class Step implements StepContext {
         return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, runCacheMode, this);
     }
 
-    /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost. */
+    /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost, and its calls to the trace. */
     void add(Step other) {
+        cacheKeys.addAll(other.cacheKeys);
         calls += other.calls;
         cacheHits += other.cacheHits;
         retries += other.retries;
