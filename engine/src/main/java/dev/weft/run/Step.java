@@ -37,7 +37,6 @@ final class Step implements StepContext {
     private final ModelGateway models;
     private final Store store;
     private final CacheMode cacheMode;
-    private final CacheMode runCacheMode;
     private int remembered;
     /** This step's own model calls so far: which call of the step a key is for. */
     private int ownCalls;
@@ -61,7 +60,6 @@ final class Step implements StepContext {
         this.models = models;
         this.store = store;
         this.cacheMode = node.cache() || cacheMode == CacheMode.ONLY ? cacheMode : CacheMode.REFRESH;
-        this.runCacheMode = cacheMode;
     }
 
     @Override
@@ -157,7 +155,8 @@ final class Step implements StepContext {
 
     @Override
     public Map<String, Object> runWorkflow(Workflow workflow, String subRecordId, Map<String, Object> fields) throws InterruptedException {
-        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, runCacheMode, this);
+        // This step's mode: a node with `cache: false` wants fresh answers from the workflow it runs too.
+        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, cacheMode, this);
     }
 
     /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost, and its calls to the trace. */

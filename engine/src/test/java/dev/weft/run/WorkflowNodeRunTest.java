@@ -242,6 +242,25 @@ class WorkflowNodeRunTest {
     }
 
     @Test
+    void cacheFalseOnTheWorkflowNodeAsksItsWorkflowAfreshEveryRun() throws Exception {
+        Path wf = workflow();
+        Files.writeString(wf, Files.readString(wf).replace("    workflow: sub/refine.yaml\n    input: {draft: answer",
+                "    workflow: sub/refine.yaml\n    cache: false\n    input: {draft: answer"));
+        try (Store store = Store.open(dir.resolve("weft.db"))) {
+            run(store, wf, RunOptions.defaults());
+            assertEquals(12, server.requests());
+            server.resetCounters();
+            RunResult again = run(store, wf, RunOptions.defaults());
+            assertEquals(1, again.counters().done());
+            assertEquals(2, server.requests(), "only the `whole` node (cache: false) calls again: its improve and grade for record a");
+            server.resetCounters();
+            RunResult replay = run(store, wf, RunOptions.defaults().withCacheMode(CacheMode.ONLY));
+            assertEquals(1, replay.counters().done(), "--cache-only still replays it");
+            assertEquals(0, server.requests());
+        }
+    }
+
+    @Test
     void underTheSimulatorTheWorkflowNodeRunsTheSameWayEveryTime() throws Exception {
         Path wf = workflow();
         try (Store store = Store.open(dir.resolve("weft.db"))) {
