@@ -134,6 +134,8 @@ final class AnswerSchema {
     private static final String TYPES = "string, boolean, integer, integer 1..10, number, number 0..1, a list \"[string]\" or"
             + " \"[string] 3..5\", a mapping of fields, or a list of allowed values";
 
+    private static final int MAX_DEPTH = 8;
+
     /** Reads types from YAML for one node, reporting problems with the field's path. */
     private record Types(String node, String key, Problems problems) {
         ObjectNode object(YamlValue.Mapping spec, String path) {
@@ -166,7 +168,7 @@ final class AnswerSchema {
             }
             if (v instanceof YamlValue.Sequence seq) return sequence(seq, path);
             YamlValue.Scalar s = (YamlValue.Scalar) v;
-            return text(s.text().trim(), s, path);
+            return text(s.text().trim(), s, path, 0);
         }
 
         /** [a, b] allowed values; [{fields}] or [[a, b]] a list of them, with an optional length as a second item. */
@@ -207,14 +209,18 @@ final class AnswerSchema {
         }
 
         /** A type written as text: a scalar type, or "[T]" with an optional length after it. */
-        private ObjectNode text(String text, YamlValue at, String path) {
+        private ObjectNode text(String text, YamlValue at, String path, int depth) {
             if (text.startsWith("[")) {
+                if (depth == MAX_DEPTH) { // a string of a million [ would otherwise overflow the stack
+                    problems.add(at.location(), field(path) + ": lists nest at most " + MAX_DEPTH + " deep");
+                    return null;
+                }
                 int close = closing(text);
                 if (close < 0) {
                     problems.add(at.location(), field(path) + ": '" + text + "' opens a list with [ but never closes it");
                     return null;
                 }
-                ObjectNode item = text(text.substring(1, close).trim(), at, path + "[]");
+                ObjectNode item = text(text.substring(1, close).trim(), at, path + "[]", depth + 1);
                 if (item == null) return null;
                 String rest = text.substring(close + 1).trim();
                 return rest.isEmpty() ? array(item) : bounded(array(item), rest, at, path);
