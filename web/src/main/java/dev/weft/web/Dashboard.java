@@ -241,7 +241,7 @@ final class Dashboard {
                 Object type = e.getValue();
                 // Lists ("[string] 3..5", [{...}]) and nested objects have no distribution worth drawing.
                 if (type instanceof Map<?, ?> || (type instanceof List<?> l && l.stream().anyMatch(x -> x instanceof Map<?, ?> || x instanceof List<?>))
-                        || String.valueOf(type).trim().startsWith("[")) continue;
+                        || (type instanceof String text && text.trim().startsWith("["))) continue;
                 String t = type instanceof List<?> ? "choice" : String.valueOf(type).trim();
                 if (t.equals("string")) continue;
                 ObjectNode f = list.addObject();
