@@ -46,6 +46,15 @@ public final class GraphChecker {
         return start;
     }
 
+    /**
+     * The fields a record surely holds when it reaches END, for a workflow that passed
+     * {@link #check}: its source fields and every field written on all paths to END.
+     */
+    public static Set<String> fieldsAtEnd(Map<String, NodeDef> nodes, List<EdgeDef> edges, String start, Set<String> sourceFields) {
+        Graph<String, EdgeDef> g = WorkflowGraph.of(nodes.keySet(), edges);
+        return Set.copyOf(new FieldFlow(g, nodes, edges, start, sourceFields).in.get(EdgeDef.END));
+    }
+
     private static String start(Map<String, NodeDef> nodes, List<EdgeDef> edges, Problems problems) {
         List<EdgeDef> fromStart = edges.stream().filter(e -> e.from().equals(EdgeDef.START)).toList();
         if (fromStart.isEmpty()) return nodes.keySet().iterator().next();

@@ -103,7 +103,16 @@ final class SimulatedModel implements LanguageModel {
             }
             case "array" -> {
                 var a = JSON.createArrayNode();
-                int n = 1 + random.nextInt(3);
+                int min = schema.path("minItems").asInt(-1);
+                int max = schema.path("maxItems").asInt(-1);
+                int n;
+                if (min < 0 && max < 0) {
+                    n = 1 + random.nextInt(3); // as it always was: unbounded lists keep their simulated answers
+                } else {
+                    int lo = min >= 0 ? min : Math.min(1, max);
+                    int hi = max >= 0 ? max : lo + 2;
+                    n = lo + random.nextInt(hi - lo + 1);
+                }
                 for (int i = 0; i < n; i++) a.add(instance(schema.path("items"), random, words));
                 return a;
             }

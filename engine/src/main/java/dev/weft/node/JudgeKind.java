@@ -1,16 +1,11 @@
 package dev.weft.node;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.ChatMessage;
 import dev.weft.model.ModelProfile;
-import dev.weft.model.ModelRequest;
-import dev.weft.model.ModelResponse;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
 import dev.weft.spi.NodeKind;
 import dev.weft.spi.StepContext;
-import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.Expression;
 import dev.weft.template.FieldRead;
@@ -40,7 +35,6 @@ import java.util.regex.Pattern;
  * when the re-asks are spent, the record fails.
  */
 public final class JudgeKind implements NodeKind {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEFAULT_SYSTEM = "You are a careful, strict judge. You answer with one JSON object and nothing else.";
     private static final Pattern SCALE = Pattern.compile("\\s*(-?\\d{1,9})\\s*\\.\\.\\s*(-?\\d{1,9})\\s*");
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -50,8 +44,7 @@ public final class JudgeKind implements NodeKind {
             .optional("rubric_file", Shape.string("Instead of `rubric`: a template file, relative to the workflow."))
             .optional("system", Shape.string("The system message (a template); a strict-judge default otherwise."))
             .optional("system_file", Shape.string("Instead of `system`: a template file, relative to the workflow."))
-            .optional("output", Shape.mapOf(Shape.either(null, Shape.string("string, boolean, integer, integer 1..10, number, number 0..1"),
-                    Shape.listOf(Shape.string(null), "Allowed values.")), "score mode: the verdict's fields and types (default {score: integer 1..10, reason: string})."))
+            .optional("output", AnswerSchema.shape("score mode: the verdict's fields and types (default {score: integer 1..10, reason: string})."))
             .optional("aspects", Shape.mapOf(Shape.string(null), "aspects mode: aspect name: its rubric (a template)."))
             .optional("scale", Shape.string("aspects mode: the integer scale of every aspect, e.g. 1..5 (default 1..10)."))
             .optional("a", Shape.string("pairwise mode: the first response, an expression (e.g. answers.weak)."))
@@ -174,25 +167,9 @@ public final class JudgeKind implements NodeKind {
             return system == null ? List.of() : system.reads();
         }
 
-        @SuppressWarnings("unchecked")
         Map<String, Object> verdict(StepContext ctx, String question, AnswerSchema schema) throws InterruptedException {
-            List<ChatMessage> messages = new ArrayList<>();
-            messages.add(ChatMessage.system(system == null ? DEFAULT_SYSTEM : ctx.render(system)));
-            messages.add(ChatMessage.user(question + "\n\nAnswer with only a JSON object that matches this JSON Schema:\n" + schema.json()));
-            String problem = null;
-            for (int attempt = 0; attempt <= retries; attempt++) {
-                ModelResponse r = ctx.ask(profile, new ModelRequest(messages, schema.json()));
-                try {
-                    JsonNode verdict = schema.parse(r.text());
-                    return JSON.convertValue(verdict, LinkedHashMap.class);
-                } catch (IllegalArgumentException e) {
-                    problem = e.getMessage();
-                    messages.add(ChatMessage.assistant(r.text()));
-                    messages.add(ChatMessage.user("That answer cannot be used: " + problem
-                            + ". Answer again with only the JSON object, matching the schema."));
-                }
-            }
-            throw new StepFailedException("the judge's answer could not be used after " + (retries + 1) + " attempts: " + problem);
+            List<ChatMessage> messages = List.of(ChatMessage.system(system == null ? DEFAULT_SYSTEM : ctx.render(system)), ChatMessage.user(question));
+            return schema.ask(ctx, profile, messages, retries, "the judge's answer");
         }
     }
 

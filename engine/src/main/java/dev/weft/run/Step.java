@@ -41,8 +41,10 @@ final class Step implements StepContext {
     private final Store store;
     private final CorpusIndexes indexes;
     private final CacheMode cacheMode;
-    private final CacheMode runCacheMode;
     private int remembered;
+    /** This step's own model calls so far: which call of the step a key is for. */
+    private int ownCalls;
+    /** The cache keys of every model call in this step, its own and those of workflows it ran, in order: the trace. */
     final List<String> cacheKeys = new ArrayList<>();
     int calls;
     int cacheHits;
@@ -63,7 +65,6 @@ final class Step implements StepContext {
         this.store = store;
         this.indexes = indexes;
         this.cacheMode = node.cache() || cacheMode == CacheMode.ONLY ? cacheMode : CacheMode.REFRESH;
-        this.runCacheMode = cacheMode;
     }
 
     @Override
@@ -111,7 +112,7 @@ final class Step implements StepContext {
     public ModelResponse ask(String profileName, ModelRequest request) throws InterruptedException {
         Endpoint endpoint = models.endpoint(profileName);
         String requestJson = CacheKeys.requestJson(request);
-        String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, cacheKeys.size());
+        String key = CacheKeys.key(node, endpoint.profile(), requestJson, recordId, visit, ownCalls++);
         cacheKeys.add(key);
         if (cacheMode != CacheMode.REFRESH) {
             Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
@@ -144,7 +145,7 @@ final class Step implements StepContext {
 
     @Override
     public String remember(String name, String input, Computation computation) throws InterruptedException {
-        String key = CacheKeys.toolKey(node, recordId, visit, cacheKeys.size(), remembered++, name, input);
+        String key = CacheKeys.toolKey(node, recordId, visit, ownCalls, remembered++, name, input);
         if (cacheMode != CacheMode.REFRESH) {
             Optional<Store.CachedAnswer> hit = store.cachedAnswer(key);
             if (hit.isPresent()) return hit.get().text();
@@ -159,7 +160,8 @@ final class Step implements StepContext {
 
     @Override
     public Map<String, Object> runWorkflow(Workflow workflow, String subRecordId, Map<String, Object> fields) throws InterruptedException {
-        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, indexes, runCacheMode, this);
+        // This step's mode: a node with `cache: false` wants fresh answers from the workflow it runs too.
+        return WorkflowCall.run(workflow, subRecordId, fields, templates, models, store, indexes, cacheMode, this);
     }
 
     @Override
@@ -167,8 +169,9 @@ final class Step implements StepContext {
         return indexes.get(corpus, node.name());
     }
 
-    /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost. */
+    /** Adds what a step run on this one's behalf (a node of a workflow it ran) cost, and its calls to the trace. */
     void add(Step other) {
+        cacheKeys.addAll(other.cacheKeys);
         calls += other.calls;
         cacheHits += other.cacheHits;
         retries += other.retries;

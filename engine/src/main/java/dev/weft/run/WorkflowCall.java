@@ -3,6 +3,7 @@ package dev.weft.run;
 import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
 import dev.weft.retrieve.CorpusIndexes;
+import dev.weft.spi.DroppedRecordException;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
 import dev.weft.store.Store;
@@ -16,10 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Another workflow run for one record inside a step (a workflow an agent uses as a tool): its
+ * Another workflow run for one record inside a step (a workflow node, or a workflow an agent uses
+ * as a tool): its
  * nodes and edges as {@link RecordRun} takes them, through the same models, store, step cache and
- * cache mode, but without records or steps of its own in the store; what its model calls cost is
- * added to the calling step. On the calling step's thread only.
+ * cache mode, but without records or steps of its own in the store; what its model calls cost, and
+ * the cache keys of its calls (so a record's trace shows them), are added to the calling step. On
+ * the calling step's thread only.
  */
 final class WorkflowCall {
     /** A guard against a graph that keeps a record going forever (every cycle is bounded; this bounds the product). */
@@ -49,9 +52,7 @@ final class WorkflowCall {
             } finally {
                 caller.add(step);
             }
-            if (outcome.dropped()) {
-                throw new StepFailedException("workflow '" + workflow.name() + "' dropped the record at node '" + current + "': " + outcome.dropReason());
-            }
+            if (outcome.dropped()) throw new DroppedRecordException(workflow.name(), current, outcome.dropReason());
             state.putAll(outcome.writes());
             current = next(workflow, current, state, traversals, templates);
         }

@@ -87,4 +87,18 @@ public interface NodeConfig {
     default String kept(YamlValue at, Path path, Supplier<String> compute) {
         return compute.get();
     }
+
+    /**
+     * Another workflow file, named relative to this one, loaded and checked to be run by this node
+     * as one of its steps: as {@link #workflow(YamlValue, Set)}, and {@code overrides} (a mapping of
+     * dotted key paths, e.g. {@code nodes.grade.rubric}, to values) changes the loaded file first, as
+     * {@code --set} would. Every key of a path but the last must exist in that workflow; its problems
+     * are reported at the overrides' places. Null if it has any problem, or cannot be read.
+     *
+     * @param overrides null for none
+     */
+    default Workflow workflow(YamlValue path, Set<String> inputs, YamlValue.Mapping overrides) {
+        problems().add(path.location(), "node '" + nodeName() + "': workflows cannot be loaded here");
+        return null;
+    }
 }

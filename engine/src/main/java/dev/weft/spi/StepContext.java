@@ -67,7 +67,8 @@ public interface StepContext {
      *
      * @param recordId the sub-record's id, part of its steps' cache keys: make it unique and stable
      * @return the record's fields when it reaches END
-     * @throws StepFailedException when one of its nodes fails or it drops the record (the message says which)
+     * @throws DroppedRecordException when one of its nodes drops the record
+     * @throws StepFailedException when one of its nodes fails (the message says which)
      */
     default Map<String, Object> runWorkflow(Workflow workflow, String recordId, Map<String, Object> fields) throws InterruptedException {
         throw new StepFailedException("this step cannot run another workflow");

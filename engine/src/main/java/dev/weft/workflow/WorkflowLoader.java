@@ -59,12 +59,12 @@ public final class WorkflowLoader {
     }
 
     public Workflow load(Path file, Overrides overrides) {
-        return new Session(file, file.toString(), Map.of(), overrides, null, Set.of()).load();
+        return new Session(file, file.toString(), Map.of(), overrides, null, Set.of(), null).load();
     }
 
     /** Loads from a run's bundle (files as they were when the run started), e.g. to resume it. */
     public Workflow load(Path file, Map<String, String> bundle, Overrides overrides) {
-        return new Session(file, file.toString(), bundle, overrides, null, Set.of()).load();
+        return new Session(file, file.toString(), bundle, overrides, null, Set.of(), null).load();
     }
 
     private final class Session {
@@ -83,11 +83,15 @@ public final class WorkflowLoader {
         private final Set<String> inputs;
         /** The workflow files being loaded, outermost first: a workflow cannot use itself as a tool. */
         private final Set<Path> loading;
-        /** Model profiles of workflows this one runs (as tools): they join this workflow's. */
+        /** Model profiles of workflows this one runs (as tools or nodes): they join this workflow's. */
         private final Map<String, ModelProfile> nestedModels = new LinkedHashMap<>();
+        /** For a workflow a node runs: that node's `overrides` (in the calling file), applied after reading; else null. */
+        private final NodeOverrides nodeOverrides;
 
-        Session(Path file, String label, Map<String, String> given, Overrides overrides, Set<String> inputs, Set<Path> loading) {
+        Session(Path file, String label, Map<String, String> given, Overrides overrides, Set<String> inputs, Set<Path> loading,
+                NodeOverrides nodeOverrides) {
             this.file = file;
+            this.nodeOverrides = nodeOverrides;
             this.label = label;
             this.given = given;
             this.overrides = overrides;
@@ -108,6 +112,7 @@ public final class WorkflowLoader {
                 throw new InvalidWorkflowException(problems.list());
             }
             applyOverrides(top);
+            if (nodeOverrides != null) nodeOverrides.values().entries().forEach((path, value) -> applyNodeOverride(top, path, value));
             checker.check(top, Language.WORKFLOW, "the workflow", problems);
             // Keep going after shape problems: later checks find more, and each guards its own input.
             String name = str(top.get("name"), "workflow");
@@ -245,6 +250,53 @@ public final class WorkflowLoader {
             String last = path[path.length - 1];
             parent.entries().put(last, value.get());
             parent.keys().put(last, at);
+        }
+
+        /**
+         * One entry of a workflow node's `overrides`: a dotted path into this workflow and its new
+         * value, as written in the calling file (problems are placed there). Every key but the last
+         * must exist; the last may be new, and the shape check then says whether it may stand there.
+         */
+        private void applyNodeOverride(YamlValue.Mapping top, String path, YamlValue value) {
+            Location at = nodeOverrides.values().keyLocation(path);
+            String about = "node '" + nodeOverrides.node() + "': `overrides` path '" + path + "'";
+            String[] keys = path.split("\\.", -1);
+            if (java.util.Arrays.stream(keys).anyMatch(String::isEmpty)) {
+                problems.add(at, about + ": a path names keys separated by dots, e.g. nodes.grade.rubric");
+                return;
+            }
+            YamlValue.Mapping parent = top;
+            for (int i = 0; i < keys.length - 1; i++) {
+                String where = i == 0 ? "workflow " + label : "'" + String.join(".", java.util.Arrays.copyOf(keys, i)) + "' in workflow " + label;
+                YamlValue next = parent.get(keys[i]);
+                if (next == null) {
+                    Set<String> known = parent.entries().keySet();
+                    problems.add(at, about + ": " + where + " has no '" + keys[i] + "'" + ShapeChecker.nearest(keys[i], known)
+                            .map(n -> "; did you mean '" + n + "'?").orElse(known.isEmpty() ? "" : " (it has: " + String.join(", ", known) + ")"));
+                    return;
+                }
+                if (!(next instanceof YamlValue.Mapping m)) {
+                    problems.add(at, about + ": '" + String.join(".", java.util.Arrays.copyOf(keys, i + 1)) + "' in workflow " + label
+                            + " is " + next.describe() + ", not a mapping, so it has no '" + keys[i + 1] + "'");
+                    return;
+                }
+                parent = m;
+            }
+            String last = keys[keys.length - 1];
+            parent.entries().put(last, copy(value)); // a copy: a later path may change it, and it is the calling file's
+            parent.keys().put(last, at);
+        }
+
+        private static YamlValue copy(YamlValue v) {
+            return switch (v) {
+                case YamlValue.Scalar s -> s;
+                case YamlValue.Sequence q -> new YamlValue.Sequence(new ArrayList<>(q.items().stream().map(Session::copy).toList()), q.location());
+                case YamlValue.Mapping m -> {
+                    YamlValue.Mapping c = new YamlValue.Mapping(new LinkedHashMap<>(), new LinkedHashMap<>(m.keys()), m.location());
+                    m.entries().forEach((k, x) -> c.entries().put(k, copy(x)));
+                    yield c;
+                }
+            };
         }
 
         // ---- sections
@@ -483,18 +535,23 @@ public final class WorkflowLoader {
             return "one of " + String.join(", ", names);
         }
 
-        /** Another workflow file, loaded as a tool of a node of this one (see {@link NodeConfig#workflow}). */
-        private Workflow nested(String node, YamlValue value, Set<String> fields) {
+        /**
+         * Another workflow file, loaded to be run by a node of this one: as a tool of an agent
+         * ({@code overrides} null) or as a workflow node (see {@link NodeConfig#workflow}).
+         */
+        private Workflow nested(String node, YamlValue value, Set<String> fields, YamlValue.Mapping overrides, boolean asTool) {
             if (!(value instanceof YamlValue.Scalar s)) return null;
             Path p = relative(s.text(), s.location());
             if (p == null) return null;
             if (loading.contains(p.toAbsolutePath().normalize())) {
-                problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " would run itself (a workflow cannot be its own tool,"
-                        + " directly or through another)");
+                problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " would run itself ("
+                        + (asTool ? "a workflow cannot be its own tool, directly or through another)"
+                                : "a workflow cannot run itself as a node, directly or through another)"));
                 return null;
             }
             if (readFile(p, s.location(), "workflow file") == null) return null;
-            Session inner = new Session(p, displayPath(p), given, Overrides.NONE, fields, loading);
+            Session inner = new Session(p, displayPath(p), given, Overrides.NONE, fields, loading,
+                    overrides == null ? null : new NodeOverrides(node, overrides));
             try {
                 Workflow w = inner.load();
                 bundle.putAll(inner.bundle);
@@ -504,8 +561,12 @@ public final class WorkflowLoader {
             } catch (InvalidWorkflowException e) {
                 // Its problems are at their own places, in its own file; this one says why it was read.
                 for (Problem problem : e.problems()) problems.add(problem.location(), problem.message());
-                problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " cannot be used as a tool: see its problems"
-                        + " (its records hold the tool's `input` fields: " + String.join(", ", fields) + ")");
+                problems.add(s.location(), asTool
+                        ? "node '" + node + "': workflow " + displayPath(p) + " cannot be used as a tool: see its problems"
+                                + " (its records hold the tool's `input` fields: " + String.join(", ", fields) + ")"
+                        : "node '" + node + "': workflow " + displayPath(p) + " cannot be run by this node: see its problems"
+                                + (fields.isEmpty() ? " (its records start empty: the node has no `input`)"
+                                : " (its records hold the node's `input` fields: " + String.join(", ", fields) + ")"));
                 return null;
             }
         }
@@ -637,7 +698,12 @@ public final class WorkflowLoader {
 
             @Override
             public Workflow workflow(YamlValue path, Set<String> fields) {
-                return nested(name, path, fields);
+                return nested(name, path, fields, null, true);
+            }
+
+            @Override
+            public Workflow workflow(YamlValue path, Set<String> fields, YamlValue.Mapping overrides) {
+                return nested(name, path, fields, overrides == null ? new YamlValue.Mapping(path.location()) : overrides, false);
             }
 
             public ModelProfile model(YamlValue value) {
@@ -660,6 +726,9 @@ public final class WorkflowLoader {
             return base == null ? rel.toString() : base.resolve(rel).normalize().toString();
         }
     }
+
+    /** A workflow node's `overrides` for the workflow it runs, with the node's name for messages. */
+    private record NodeOverrides(String node, YamlValue.Mapping values) {}
 
     static String hash(Map<String, String> bundle) {
         MessageDigest md = Digests.sha256();

@@ -92,6 +92,46 @@ class SchemaTest {
     }
 
     @Test
+    void workflowNodesAndLlmSchemasArePublishedAndChecked() throws IOException {
+        JsonNode kinds = schemaJson.at("/properties/nodes/additionalProperties/oneOf");
+        JsonNode workflow = null;
+        JsonNode llm = null;
+        for (JsonNode k : kinds) {
+            if (k.get("title").asText().equals("workflow")) workflow = k;
+            if (k.get("title").asText().equals("llm")) llm = k;
+        }
+        assertEquals(Set.of("kind", "workflow"), Set.copyOf(JSON.convertValue(workflow.get("required"), java.util.List.class)));
+        for (String key : java.util.List.of("workflow", "input", "output", "overrides")) assertTrue(workflow.at("/properties").has(key), key);
+        assertTrue(llm.at("/properties").has("schema") && llm.at("/properties").has("retries"), llm.toString());
+
+        Path file = Files.createTempFile("schema-test", ".yaml");
+        try {
+            Files.writeString(file, """
+                    name: s
+                    source: {generate: 1}
+                    nodes:
+                      gen: {kind: llm, model: m, prompt: p, schema: {q: "[string] 3..5", pairs: [{a: string}, 2], m: {level: [1, 2]}}}
+                      sub: {kind: workflow, workflow: x.yaml, input: {a: b, n: 3}, output: {c: d}, overrides: {seed: 7, nodes.a.prompt: x}}
+                    edges: [gen -> sub -> END]
+                    """);
+            Set<ValidationMessage> errors = schema.validate(asJson(file));
+            assertTrue(errors.isEmpty(), describe(errors));
+            Files.writeString(file, """
+                    name: s
+                    source: {generate: 1}
+                    nodes:
+                      gen: {kind: llm, model: m, prompt: p, schema: {q: 5}, retries: 11}
+                      sub: {kind: workflow, workflow: x.yaml, inputs: {a: b}}
+                    edges: [gen -> sub -> END]
+                    """);
+            String found = describe(schema.validate(asJson(file)));
+            assertTrue(found.contains("retries") && found.contains("inputs") && found.contains("$.nodes.gen.schema.q"), found);
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
     void theSchemaPointsAtTheMistake() throws IOException {
         Set<ValidationMessage> errors = schema.validate(asJson(WorkflowFixturesTest.dir("invalid").resolve("unknown_top_level_key.yaml")));
         assertTrue(describe(errors).contains("sinc"), describe(errors));

@@ -136,6 +136,30 @@ class FakeModelServerTest {
     }
 
     @Test
+    void answersNestedSchemasWithListsWithinTheirLengths() throws Exception {
+        // What an llm node's `schema: {questions: "[string] 3..5", pairs: [{q: string}, 2], meta: {level: [easy, hard]}}` sends.
+        String schema = "{\"type\":\"object\",\"properties\":{"
+                + "\"questions\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":3,\"maxItems\":5},"
+                + "\"pairs\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\"}},"
+                + "\"required\":[\"q\"],\"additionalProperties\":false},\"minItems\":2,\"maxItems\":2},"
+                + "\"meta\":{\"type\":\"object\",\"properties\":{\"level\":{\"enum\":[\"easy\",\"hard\"]}},\"required\":[\"level\"],"
+                + "\"additionalProperties\":false}},\"required\":[\"questions\",\"pairs\",\"meta\"],\"additionalProperties\":false}";
+        java.util.Set<Integer> lengths = new java.util.HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            String text = content(chat("Write set " + i + ".\n\nAnswer with only a JSON object that matches this JSON Schema:\n" + schema));
+            JsonNode v = JSON.readTree(text);
+            JsonNode q = v.get("questions");
+            assertTrue(q.isArray() && q.size() >= 3 && q.size() <= 5, text);
+            q.forEach(x -> assertTrue(x.isTextual(), text));
+            lengths.add(q.size());
+            assertEquals(2, v.get("pairs").size(), text);
+            v.get("pairs").forEach(p -> assertTrue(p.get("q").isTextual(), text));
+            assertTrue(List.of("easy", "hard").contains(v.at("/meta/level").asText()), text);
+        }
+        assertEquals(java.util.Set.of(3, 4, 5), lengths, "every allowed length turns up");
+    }
+
+    @Test
     void rateLimitsWithRetryAfter() throws Exception {
         server.rate429(1.0).retryAfterSeconds(0.25);
         HttpResponse<String> r = chat("hello");

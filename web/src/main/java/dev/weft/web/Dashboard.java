@@ -239,6 +239,9 @@ final class Dashboard {
                 String key = e.getKey();
                 if (!key.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) continue;
                 Object type = e.getValue();
+                // Lists ("[string] 3..5", [{...}]) and nested objects have no distribution worth drawing.
+                if (type instanceof Map<?, ?> || (type instanceof List<?> l && l.stream().anyMatch(x -> x instanceof Map<?, ?> || x instanceof List<?>))
+                        || (type instanceof String text && text.trim().startsWith("["))) continue;
                 String t = type instanceof List<?> ? "choice" : String.valueOf(type).trim();
                 if (t.equals("string")) continue;
                 ObjectNode f = list.addObject();

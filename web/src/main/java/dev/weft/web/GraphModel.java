@@ -37,7 +37,7 @@ final class GraphModel {
     /**
      * @param field  where a judge writes its verdict
      * @param output a judge's verdict fields and their types
-     * @param writes the fields a sample or transform node sets
+     * @param writes the fields a sample, transform or workflow node sets
      */
     record Node(String name, String kind, String model, String description, String field, Map<String, Object> output, List<String> writes) {}
 
@@ -74,6 +74,7 @@ final class GraphModel {
                     List<String> writes = new ArrayList<>();
                     if ("sample".equals(kind) && cfg.get("attributes") instanceof YamlValue.Mapping at) writes.addAll(at.entries().keySet());
                     if ("transform".equals(kind) && cfg.get("set") instanceof YamlValue.Mapping st) writes.addAll(st.entries().keySet());
+                    if ("workflow".equals(kind)) writes.addAll(cfg.get("output") instanceof YamlValue.Mapping o ? o.entries().keySet() : List.of(name));
                     nodes.put(name, new Node(name, kind == null ? "?" : kind, models(cfg), str(cfg.get("description")), field, output,
                             List.copyOf(writes)));
                 });
