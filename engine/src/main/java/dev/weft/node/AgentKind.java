@@ -21,6 +21,7 @@ import dev.weft.spi.StepOutcome;
 import dev.weft.spi.Tool;
 import dev.weft.spi.ToolConfig;
 import dev.weft.spi.ToolContext;
+import dev.weft.template.Expression;
 import dev.weft.template.FieldRead;
 import dev.weft.workflow.Location;
 import dev.weft.workflow.Problems;
@@ -63,8 +64,9 @@ public final class AgentKind implements NodeKind {
             .required("prompt", Prompt.shape("The task."))
             .required("tools", Shape.listOf(Shape.either("A tool's name, or a mapping",
                     Shape.string("A tool's name, e.g. calculator."),
-                    Shape.any("A tool with settings ({tool: NAME, name:, description:, ...its settings}) or a workflow used as a tool"
-                            + " ({workflow: FILE, name:, description:, input: {field: description}, output: FIELD}).")),
+                    Shape.any("A tool with settings ({tool: NAME, name:, description:, ...its settings}), a workflow used as a tool"
+                            + " ({workflow: FILE, name:, description:, input: {field: description}, output: FIELD}), or the functions"
+                            + " a record defines ({from: EXPR, workflow: FILE, output: FIELD}).")),
                     "The tools the model may call."))
             .optional("max_steps", Shape.integer(1L, 100L, "Most model calls for one record (default " + DEFAULT_MAX_STEPS + ")."))
             .optional("output", Shape.string("The field the conversation and answer are written to (default: the node's name)."))
@@ -80,6 +82,13 @@ public final class AgentKind implements NodeKind {
             .required("description", Shape.string("What the tool does, for the model."))
             .required("input", Shape.mapOf(Shape.string(null), "The record fields the model gives, each with a description for the model."))
             .optional("output", Shape.string("The field whose value is the result (default: every field the workflow wrote, as JSON)."))
+            .build();
+    private static final Shape.Obj RECORD_TOOLS = Shape.Obj.builder(null)
+            .required("from", Shape.string("An expression giving this record's functions: a list (or JSON text of one) of OpenAI function"
+                    + " specs {name, description, parameters}."))
+            .required("workflow", Shape.string("The workflow that answers every call of these functions, relative to this one; its records"
+                    + " hold name, arguments (JSON text) and spec (JSON text)."))
+            .optional("output", Shape.string("The field of that workflow whose value is the result (default: every field it wrote, as JSON)."))
             .build();
 
     @Override
@@ -109,9 +118,10 @@ public final class AgentKind implements NodeKind {
         Prompt prompt = Prompt.read(config, y.get("prompt"));
         int maxSteps = y.get("max_steps") instanceof YamlValue.Scalar s ? ((Number) s.toPlain()).intValue() : DEFAULT_MAX_STEPS;
         String output = y.get("output") instanceof YamlValue.Scalar s ? s.text() : config.nodeName();
-        List<Tool> tools = tools(config, (YamlValue.Sequence) y.get("tools"));
+        List<Entry> tools = tools(config, (YamlValue.Sequence) y.get("tools"));
         if (model == null || prompt == null || tools == null) return null;
-        for (Tool t : tools) {
+        for (Entry entry : tools) {
+            if (!(entry instanceof Fixed(Tool t))) continue;
             try {
                 SCHEMAS.getSchema(t.parameters()).initializeValidators();
             } catch (RuntimeException e) {
@@ -123,8 +133,8 @@ public final class AgentKind implements NodeKind {
         return new AgentNode(config.nodeName(), model.name(), prompt, tools, maxSteps, output);
     }
 
-    /** The node's tools, configured; null (problems reported) if any is unusable. */
-    private static List<Tool> tools(NodeConfig config, YamlValue.Sequence list) {
+    /** The node's tools, configured, in the order written; null (problems reported) if any is unusable. */
+    private static List<Entry> tools(NodeConfig config, YamlValue.Sequence list) {
         String node = config.nodeName();
         Problems problems = config.problems();
         if (list.items().isEmpty()) {
@@ -132,12 +142,17 @@ public final class AgentKind implements NodeKind {
             return null;
         }
         ShapeChecker checker = new ShapeChecker();
-        List<Tool> tools = new ArrayList<>();
+        List<Entry> tools = new ArrayList<>();
         Map<String, Location> names = new LinkedHashMap<>();
         boolean ok = true;
         for (YamlValue item : list.items()) {
             Tool tool;
-            if (item instanceof YamlValue.Scalar s) {
+            if (item instanceof YamlValue.Mapping m && m.has("from")) {
+                FromRecord entry = checker.check(m, RECORD_TOOLS, "record tools of node '" + node + "'", problems) ? fromRecord(config, m) : null;
+                if (entry == null) ok = false;
+                else tools.add(entry);
+                continue;
+            } else if (item instanceof YamlValue.Scalar s) {
                 Tool registered = registered(config, s);
                 tool = registered == null ? null : configure(config, registered, new YamlValue.Mapping(s.location()), checker);
             } else if (item instanceof YamlValue.Mapping m && m.has("workflow")) {
@@ -150,8 +165,8 @@ public final class AgentKind implements NodeKind {
                 tool = registered == null ? null : configure(config, registered, m, checker);
                 if (tool != null) tool = Renamed.of(tool, text(m.get("name")), text(m.get("description")));
             } else {
-                problems.add(item.location(), "node '" + node + "': a tool is a name (`- calculator`), `{tool: NAME, ...}` or"
-                        + " `{workflow: FILE, name: ..., description: ..., input: {...}}`");
+                problems.add(item.location(), "node '" + node + "': a tool is a name (`- calculator`), `{tool: NAME, ...}`,"
+                        + " `{workflow: FILE, name: ..., description: ..., input: {...}}` or `{from: EXPR, workflow: FILE}`");
                 tool = null;
             }
             if (tool == null) {
@@ -166,9 +181,17 @@ public final class AgentKind implements NodeKind {
                 problems.add(at, "node '" + node + "': two tools are named '" + tool.name() + "'; give one another name with `name:`");
                 ok = false;
             }
-            tools.add(tool);
+            tools.add(new Fixed(tool));
         }
         return ok ? List.copyOf(tools) : null;
+    }
+
+    /** `{from: EXPR, workflow: FILE, output: FIELD}`: the functions each record defines, answered by that workflow. */
+    private static FromRecord fromRecord(NodeConfig config, YamlValue.Mapping m) {
+        Expression from = config.expression(m.get("from"));
+        Workflow wf = config.workflow(m.get("workflow"), new LinkedHashSet<>(RecordTool.INPUTS));
+        if (from == null || wf == null) return null;
+        return new FromRecord(from, wf, text(m.get("output")));
     }
 
     private static String known(NodeConfig config) {
@@ -255,34 +278,94 @@ public final class AgentKind implements NodeKind {
     /** What a tool call knows; also how a workflow tool reaches the step that runs it. */
     record CallContext(StepContext step, String recordId, String nodeName, String callId, long seed) implements ToolContext {}
 
+    /** One item of `tools:`: a tool fixed in the workflow, or the functions each record defines. */
+    private sealed interface Entry permits Fixed, FromRecord {}
+
+    private record Fixed(Tool tool) implements Entry {}
+
+    private record FromRecord(Expression from, Workflow workflow, String output) implements Entry {
+        /** This record's functions; a record whose value is unusable fails with what is wrong. */
+        List<Tool> tools(StepContext ctx) {
+            List<Tool> out = new ArrayList<>();
+            for (FunctionSpecs.Spec s : FunctionSpecs.read(Values.plain(ctx.evaluate(from)), from.source())) {
+                out.add(new RecordTool(s, workflow, output));
+            }
+            return out;
+        }
+    }
+
+    /** The tools one trajectory is offered: by name, each with its argument validator, and as the model is shown them. */
+    private record Toolbox(Map<String, Tool> tools, Map<String, JsonSchema> validators, List<ToolSpec> specs) {
+        static Toolbox of(List<Tool> tools, Map<String, JsonSchema> compiled) {
+            Map<String, Tool> byName = new LinkedHashMap<>();
+            Map<String, JsonSchema> validators = new LinkedHashMap<>();
+            List<ToolSpec> specs = new ArrayList<>();
+            for (Tool t : tools) {
+                byName.put(t.name(), t);
+                JsonNode parameters = t.parameters();
+                JsonSchema validator = compiled.get(t.name());
+                if (validator == null) {
+                    validator = SCHEMAS.getSchema(parameters);
+                    validator.initializeValidators(); // now, not lazily on many threads at once
+                }
+                validators.put(t.name(), validator);
+                specs.add(new ToolSpec(t.name(), t.description(), parameters));
+            }
+            return new Toolbox(byName, validators, specs);
+        }
+    }
+
     private static final class AgentNode implements Node {
         private final String name;
         private final String profile;
         private final Prompt prompt;
-        private final Map<String, Tool> tools = new LinkedHashMap<>();
-        private final Map<String, JsonSchema> validators = new LinkedHashMap<>();
-        private final List<ToolSpec> specs = new ArrayList<>();
+        private final List<Entry> entries;
+        /** The fixed tools alone: the whole toolbox when no record defines tools. */
+        private final Toolbox fixed;
+        private final boolean perRecord;
         private final int maxSteps;
         private final String output;
 
-        AgentNode(String name, String profile, Prompt prompt, List<Tool> tools, int maxSteps, String output) {
+        AgentNode(String name, String profile, Prompt prompt, List<Entry> entries, int maxSteps, String output) {
             this.name = name;
             this.profile = profile;
             this.prompt = prompt;
+            this.entries = entries;
             this.maxSteps = maxSteps;
             this.output = output;
-            for (Tool t : tools) {
-                this.tools.put(t.name(), t);
-                JsonNode parameters = t.parameters();
-                JsonSchema validator = SCHEMAS.getSchema(parameters);
-                validator.initializeValidators(); // now, not lazily on many threads at once
-                this.validators.put(t.name(), validator);
-                this.specs.add(new ToolSpec(t.name(), t.description(), parameters));
-            }
+            this.fixed = Toolbox.of(entries.stream().filter(e -> e instanceof Fixed).map(e -> ((Fixed) e).tool()).toList(), Map.of());
+            this.perRecord = entries.stream().anyMatch(e -> e instanceof FromRecord);
         }
 
         public List<FieldRead> reads() {
-            return prompt.reads();
+            List<FieldRead> reads = new ArrayList<>(prompt.reads());
+            for (Entry e : entries) if (e instanceof FromRecord f) reads.addAll(f.from().reads());
+            return reads;
+        }
+
+        /** This record's toolbox: the fixed tools and the record's functions, in the order `tools:` lists them. */
+        private Toolbox toolbox(StepContext ctx) {
+            if (!perRecord) return fixed;
+            List<Tool> tools = new ArrayList<>();
+            Map<String, String> from = new LinkedHashMap<>(); // tool name -> where it came from, for clashes
+            for (Entry e : entries) {
+                List<Tool> some = e instanceof Fixed(Tool t) ? List.of(t) : ((FromRecord) e).tools(ctx);
+                String origin = e instanceof FromRecord f ? "`from: " + f.from().source() + "`" : "the node's own tool";
+                for (Tool t : some) {
+                    String before = from.putIfAbsent(t.name(), origin);
+                    if (before != null) {
+                        throw new StepFailedException("two tools are named '" + t.name() + "' (" + before + " and " + origin
+                                + "); tool names must be unique, so rename the record's function");
+                    }
+                    tools.add(t);
+                }
+            }
+            if (tools.isEmpty()) {
+                throw new StepFailedException("this record defines no functions (" + entries.stream().map(e -> "`from: "
+                        + ((FromRecord) e).from().source() + "`").collect(Collectors.joining(", ")) + " gave an empty list) and the node has"
+                        + " no other tools; an agent needs at least one tool");
+            }
+            return Toolbox.of(tools, fixed.validators());
         }
 
         public Set<String> writes() {
@@ -290,6 +373,9 @@ public final class AgentKind implements NodeKind {
         }
 
         public StepOutcome run(StepContext ctx) throws InterruptedException {
+            Toolbox box = toolbox(ctx);
+            List<ToolSpec> specs = box.specs();
+            Map<String, Tool> tools = box.tools();
             List<ChatMessage> conversation = new ArrayList<>(prompt.render(ctx));
             for (int step = 0; step < maxSteps; step++) {
                 ModelResponse r = ctx.ask(profile, ModelRequest.withTools(conversation, specs));
@@ -299,7 +385,7 @@ public final class AgentKind implements NodeKind {
                                 + (r.finishReason() == null ? "" : " (finish reason: " + r.finishReason() + ")"));
                     }
                     conversation.add(ChatMessage.assistant(r.text()));
-                    return StepOutcome.write(output, result(conversation, r.text(), step + 1));
+                    return StepOutcome.write(output, result(conversation, specs, r.text(), step + 1));
                 }
                 conversation.add(ChatMessage.assistant(r.text(), r.toolCalls()));
                 if (step == maxSteps - 1) {
@@ -311,8 +397,9 @@ public final class AgentKind implements NodeKind {
                     ToolCall call = r.toolCalls().get(i);
                     String callId = step + "." + i;
                     Tool tool = tools.get(call.name());
-                    String id = tool == null ? call.name() : call.name() + "@" + tool.version(); // a new version: new results
-                    String result = ctx.remember(id, call.arguments(), () -> execute(ctx, call, callId));
+                    // A new version, or for a record's function another spec: new results.
+                    String id = tool == null ? call.name() : tool instanceof RecordTool rt ? rt.cacheName() : call.name() + "@" + tool.version();
+                    String result = ctx.remember(id, call.arguments(), () -> execute(ctx, box, call, callId));
                     conversation.add(ChatMessage.toolResult(call, result));
                 }
             }
@@ -320,7 +407,8 @@ public final class AgentKind implements NodeKind {
         }
 
         /** One tool call's result: the tool's answer, or "error: ..." for the model to read. Never throws but to stop. */
-        private String execute(StepContext ctx, ToolCall call, String callId) throws InterruptedException {
+        private String execute(StepContext ctx, Toolbox box, ToolCall call, String callId) throws InterruptedException {
+            Map<String, Tool> tools = box.tools();
             Tool tool = tools.get(call.name());
             if (tool == null) return "error: there is no tool named '" + call.name() + "'; the tools are: " + String.join(", ", tools.keySet());
             JsonNode arguments;
@@ -331,7 +419,7 @@ public final class AgentKind implements NodeKind {
                 return "error: the arguments are not valid JSON: " + m;
             }
             if (arguments == null || !arguments.isObject()) return "error: the arguments must be a JSON object";
-            Set<ValidationMessage> invalid = validators.get(tool.name()).validate(arguments);
+            Set<ValidationMessage> invalid = box.validators().get(tool.name()).validate(arguments);
             if (!invalid.isEmpty()) {
                 return "error: invalid arguments: " + invalid.stream().map(ValidationMessage::getMessage).sorted().collect(Collectors.joining("; "));
             }
@@ -348,7 +436,7 @@ public final class AgentKind implements NodeKind {
             }
         }
 
-        private Map<String, Object> result(List<ChatMessage> conversation, String answer, int steps) {
+        private Map<String, Object> result(List<ChatMessage> conversation, List<ToolSpec> specs, String answer, int steps) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("messages", openAiMessages(conversation));
             out.put("tools", openAiTools(specs));

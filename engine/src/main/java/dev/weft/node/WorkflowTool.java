@@ -22,7 +22,6 @@ final class WorkflowTool implements Tool {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String name;
     private final String description;
-    private final Map<String, String> inputs;
     private final Workflow workflow;
     private final String output;
     private final ObjectNode parameters;
@@ -30,7 +29,6 @@ final class WorkflowTool implements Tool {
     WorkflowTool(String name, String description, Map<String, String> inputs, Workflow workflow, String output) {
         this.name = name;
         this.description = description;
-        this.inputs = Map.copyOf(inputs);
         this.workflow = workflow;
         this.output = output;
         ObjectNode p = JSON.createObjectNode();
@@ -68,9 +66,17 @@ final class WorkflowTool implements Tool {
 
     @Override
     public String call(JsonNode arguments, ToolContext context) throws InterruptedException {
-        AgentKind.CallContext call = (AgentKind.CallContext) context;
         Map<String, Object> fields = new LinkedHashMap<>();
         arguments.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue().asText()));
+        return run((AgentKind.CallContext) context, workflow, fields, output);
+    }
+
+    /**
+     * Runs {@code workflow} for one call with {@code fields} as its record, and gives its
+     * {@code output} field (text as it is, anything else as JSON), or, without one, every field it
+     * wrote beyond {@code fields} as JSON. A failure or a dropped record is a {@link ToolException}.
+     */
+    static String run(AgentKind.CallContext call, Workflow workflow, Map<String, Object> fields, String output) throws InterruptedException {
         // The sub-record's id places it in this record's trajectory: its steps get their own cache keys.
         String id = call.recordId() + "/" + call.nodeName() + "/" + call.step().visit() + "/" + call.callId();
         Map<String, Object> state;
@@ -86,7 +92,7 @@ final class WorkflowTool implements Tool {
                 return v instanceof String s ? s : JSON.writeValueAsString(v);
             }
             Map<String, Object> written = new LinkedHashMap<>(state);
-            written.keySet().removeAll(inputs.keySet());
+            written.keySet().removeAll(fields.keySet());
             return JSON.writeValueAsString(written);
         } catch (JsonProcessingException e) {
             throw new ToolException("the workflow's result cannot be written as JSON: " + e.getOriginalMessage(), e);
