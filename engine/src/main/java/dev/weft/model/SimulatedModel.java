@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * An offline model for dry runs, tests and cost estimates. The same request always gets the same
  * answer; answers read like prose built from the prompt's own words, and a request that carries
- * an answer schema gets JSON that satisfies it. A request that offers tools and holds no tool
+ * an answer schema gets JSON that satisfies it (a text field called {@code name} holds a
+ * snake_case name, as a function's or a parameter's would). A request that offers tools and holds no tool
  * result yet gets one call of the first tool, with arguments made from its parameter schema;
  * once a tool result is in the request, it answers in text. Thread-safe (stateless).
  */
@@ -85,6 +86,18 @@ final class SimulatedModel implements LanguageModel {
         return sb.append('.').toString();
     }
 
+    /**
+     * A name as code writes it, snake_case from two of the prompt's words: what a field called
+     * {@code name} usually holds (a function's, a parameter's), and what a tool name must look like.
+     */
+    private static String identifier(SplittableRandom random, List<String> words) {
+        List<String> ascii = words.stream().filter(w -> w.matches("[a-z0-9]{1,20}")).toList();
+        List<String> from = ascii.size() >= 2 ? ascii : List.of(FILLER);
+        String first = from.get(random.nextInt(from.size()));
+        String second = from.get(random.nextInt(from.size()));
+        return Character.isDigit(first.charAt(0)) ? "n" + first + "_" + second : first + "_" + second;
+    }
+
     private static JsonNode instance(JsonNode schema, SplittableRandom random, List<String> words) {
         if (schema.has("enum")) {
             JsonNode e = schema.get("enum");
@@ -97,7 +110,10 @@ final class SimulatedModel implements LanguageModel {
                 Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields();
                 while (it.hasNext()) {
                     var e = it.next();
-                    o.set(e.getKey(), instance(e.getValue(), random, words));
+                    boolean plainText = !e.getValue().has("enum") && e.getValue().path("type").asText("string").equals("string");
+                    o.set(e.getKey(), e.getKey().equals("name") && plainText
+                            ? JSON.getNodeFactory().textNode(identifier(random, words))
+                            : instance(e.getValue(), random, words));
                 }
                 return o;
             }
