@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  * {@code {type: function, function: {name, description, parameters}}}. {@code parameters} is a
  * JSON Schema object ({@code {"type": "object", ...}}), JSON text holding one, a list of parameters
  * ({@code [{name, type, description, required}, ...]}: what structured output can express, since
- * a schema's {@code properties} map has free keys), or absent (no arguments). Other keys are left
+ * a schema's {@code properties} map has free keys; an {@code array} without {@code items} holds
+ * texts), or absent (no arguments). Other keys are left
  * out of what the model is shown. Stateless; thread-safe.
  */
 final class FunctionSpecs {
@@ -161,6 +162,8 @@ final class FunctionSpecs {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getKey().equals("name") && !e.getKey().equals("required")) property.set(e.getKey(), e.getValue());
             }
+            // The compact form has no room for item schemas: a list is a list of texts unless it says otherwise.
+            if ("array".equals(property.path("type").asText(null)) && !property.has("items")) property.putObject("items").put("type", "string");
             if (req != null && req.asBoolean()) required.add(name.asText());
         }
         if (!required.isEmpty()) schema.set("required", required);

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  *   /score: integer 1..10
  *   /verdict: [keep, drop]        # one of these values
  * distinct: [[/chosen, /rejected]] # optional: on every line these values differ
+ * calls_offered: [/messages, /tools] # optional: every tool call in the chat names a tool of that list
  * </pre>
  *
  * Types: {@code text} (a string with a non-space character), {@code string}, {@code integer},
@@ -38,7 +39,7 @@ import java.util.regex.Pattern;
  * text), {@code tools} (OpenAI's {@code tools} list). Immutable.
  */
 record Expectation(int simulatedRecords, int serverMinRecords, Map<String, String> serverAnswers, Map<String, Object> fields,
-                   List<List<String>> distinct) {
+                   List<List<String>> distinct, List<String> callsOffered) {
     private static final Pattern RANGE = Pattern.compile("(integer|number) (-?[0-9.]+)\\.\\.(-?[0-9.]+)");
 
     @SuppressWarnings("unchecked")
@@ -55,7 +56,7 @@ record Expectation(int simulatedRecords, int serverMinRecords, Map<String, Strin
         for (Object pair : (List<Object>) top.getOrDefault("distinct", List.of())) distinct.add((List<String>) pair);
         return new Expectation(((Number) require(simulate, "records", file)).intValue(),
                 ((Number) server.getOrDefault("min_records", 1)).intValue(), answers,
-                (Map<String, Object>) require(top, "fields", file), distinct);
+                (Map<String, Object>) require(top, "fields", file), distinct, (List<String>) top.get("calls_offered"));
     }
 
     private static Object require(Map<String, Object> m, String key, Path file) {
@@ -76,6 +77,15 @@ record Expectation(int simulatedRecords, int serverMinRecords, Map<String, Strin
                 for (JsonNode v : values) {
                     String problem = problem(v, f.getValue());
                     if (problem != null) throw new AssertionError(where + ": " + f.getKey() + " " + problem + ", found " + v);
+                }
+            }
+            if (callsOffered != null) {
+                Set<String> offered = new HashSet<>();
+                line.at(callsOffered.get(1)).forEach(t -> offered.add(t.at("/function/name").asText()));
+                for (JsonNode name : resolve(line, callsOffered.get(0) + "/*/tool_calls/*/function/name")) {
+                    if (!offered.contains(name.asText())) {
+                        throw new AssertionError(where + ": a tool call names '" + name.asText() + "', which is not among the tools " + offered);
+                    }
                 }
             }
             for (List<String> pair : distinct) {

@@ -51,7 +51,7 @@ class AgentRecordToolsTest {
     /** Record a defines a library API as a list; b a weather API as JSON text, OpenAI-wrapped, with the parameter-list form. */
     private static final String RECORDS = """
             {"id": "a", "task": "Find Dune.", "apis": [{"name": "search_books", "description": "Finds books by title.", "parameters": {"type": "object", "properties": {"title": {"type": "string", "description": "Words of the title."}}, "required": ["title"]}}, {"name": "place_hold", "description": "Reserves a book.", "parameters": {"type": "object", "properties": {"isbn": {"type": "string"}, "card": {"type": "string"}}, "required": ["isbn", "card"]}}]}
-            {"id": "b", "task": "Weather in Lima?", "apis": "```json\\n[{\\"type\\": \\"function\\", \\"function\\": {\\"name\\": \\"get_forecast\\", \\"description\\": \\"Daily forecast.\\", \\"parameters\\": [{\\"name\\": \\"city\\", \\"type\\": \\"string\\", \\"description\\": \\"A city.\\", \\"required\\": true}, {\\"name\\": \\"days\\", \\"type\\": \\"integer\\", \\"required\\": false}]}}]\\n```"}
+            {"id": "b", "task": "Weather in Lima?", "apis": "```json\\n[{\\"type\\": \\"function\\", \\"function\\": {\\"name\\": \\"get_forecast\\", \\"description\\": \\"Daily forecast.\\", \\"parameters\\": [{\\"name\\": \\"city\\", \\"type\\": \\"string\\", \\"description\\": \\"A city.\\", \\"required\\": true}, {\\"name\\": \\"days\\", \\"type\\": \\"integer\\", \\"required\\": false}, {\\"name\\": \\"fields\\", \\"type\\": \\"array\\"}]}}]\\n```"}
             """;
 
     private Path workflow(String records, String tools) throws Exception {
@@ -140,8 +140,9 @@ class AgentRecordToolsTest {
             JsonNode b = JSON.readTree(lines.get(1));
             assertEquals(List.of("get_forecast"), names(b.get("tools")), "record b's own function, from JSON text in a fence");
             assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"description\":\"A city.\"},"
-                    + "\"days\":{\"type\":\"integer\"}},\"required\":[\"city\"]}", b.at("/tools/0/function/parameters").toString(),
-                    "the parameter list became a JSON Schema object");
+                    + "\"days\":{\"type\":\"integer\"},\"fields\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"
+                    + "\"required\":[\"city\"]}", b.at("/tools/0/function/parameters").toString(),
+                    "the parameter list became a JSON Schema object (a list without items holds texts)");
             assertEquals("get_forecast", b.at("/messages/1/tool_calls/0/function/name").asText());
             assertEquals("{\"days\": [{\"max\": 19}, {\"max\": 21}]}", b.at("/messages/2/content").asText());
 
@@ -153,7 +154,8 @@ class AgentRecordToolsTest {
                     .map(FakeModelServer.RecordedRequest::lastUserMessage).filter(t -> t.startsWith("API get_forecast")).findFirst().orElseThrow();
             assertEquals("API get_forecast called with {\"city\":\"Lima\",\"days\":2}. Its spec: {\"name\":\"get_forecast\","
                     + "\"description\":\"Daily forecast.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\","
-                    + "\"description\":\"A city.\"},\"days\":{\"type\":\"integer\"}},\"required\":[\"city\"]}}", simulated);
+                    + "\"description\":\"A city.\"},\"days\":{\"type\":\"integer\"},\"fields\":{\"type\":\"array\",\"items\":"
+                    + "{\"type\":\"string\"}}},\"required\":[\"city\"]}}", simulated);
             assertEquals(8, server.requests(), "a: 3 agent calls + 2 API calls; b: 2 + 1");
 
             // Replay: the agent's calls and the functions' results all come from the cache, byte for byte.
