@@ -16,7 +16,7 @@
   const actionMsg = el("div", {id: "action-message"});
   const resumeBtn = el("button", {id: "resume", class: "primary"}, "Resume");
   const cancelBtn = el("button", {id: "cancel", class: "danger"}, "Cancel");
-  const exportSel = el("select", {id: "export-format"}, ["raw", "sft", "dpo"].map(f => el("option", {value: f}, f)));
+  const exportSel = el("select", {id: "export-format"}, ["raw", "sft", "dpo", "multi-turn", "tool-call", "oasst"].map(f => el("option", {value: f}, f)));
   const exportBtn = el("button", {id: "export"}, "Export JSONL");
   const cards = el("div", {class: "cards", id: "cards"});
   const graphBox = el("div", {class: "graph-wrap", id: "graph"}, el("p", {class: "muted"}, "Drawing…"));
