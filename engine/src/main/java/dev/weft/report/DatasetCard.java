@@ -52,9 +52,9 @@ public final class DatasetCard {
         StringBuilder b = new StringBuilder();
         b.append("---\n");
         b.append("pretty_name: ").append(yaml(wf.name())).append('\n');
+        b.append("size_categories:\n- ").append(sizeCategory(c.done())).append('\n');
         List<String> languages = languages(q);
         if (!languages.isEmpty()) b.append("language:\n").append(languages.stream().map(l -> "- " + l + "\n").collect(java.util.stream.Collectors.joining()));
-        b.append("size_categories:\n- ").append(sizeCategory(c.done())).append('\n');
         b.append("task_categories:\n- text-generation\n");
         b.append("tags:\n- synthetic\n- weft\n").append(f.simulated() ? "- simulated\n" : "");
         b.append("configs:\n- config_name: default\n  data_files: ").append(yaml(file)).append('\n');

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code language(text)} on short sentences and phrases written for this test in the eleven
  * languages the issue names (en, de, fr, es, it, pt, nl, ru, zh, ja, ar). The thresholds are the
- * measured accuracy less a margin: 108 of 110 sentences (the two misses: Dutch read as Afrikaans)
- * and 28 of 33 phrases of one to three words.
+ * measured accuracy less a margin: 108 of 110 sentences (the two misses: Dutch read as Afrikaans),
+ * 28 of 33 phrases of one to three words, and 17 of 20 short English prompts.
  */
 class LanguagesTest {
     private static final TemplateEngine ENGINE = new TemplateEngine();
@@ -64,6 +64,15 @@ class LanguagesTest {
         List<Sample> phrases = samples("phrases.tsv");
         long right = phrases.stream().filter(s -> Languages.detect(s.text()).equals(s.lang())).count();
         assertTrue(right >= 25, right + " of " + phrases.size() + " phrases right");
+    }
+
+    @Test
+    void shortPromptsAreMostlyRecognised() throws IOException {
+        List<Sample> prompts = samples("prompts.tsv");
+        List<String> wrong = prompts.stream().filter(s -> !Languages.detect(s.text()).equals(s.lang()))
+                .map(s -> s.text() + " -> " + Languages.detect(s.text())).toList();
+        assertTrue(wrong.size() <= 4, wrong.size() + " of " + prompts.size() + " wrong: " + wrong);
+        assertTrue(wrong.stream().noneMatch(w -> w.endsWith("-> vo") || w.endsWith("-> mg")), "never Volapük or Malagasy: " + wrong);
     }
 
     @Test
