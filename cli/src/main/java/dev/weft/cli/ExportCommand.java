@@ -73,7 +73,7 @@ final class ExportCommand implements Callable<Integer> {
             try {
                 of = new OutputFormat(kinds.format(format), mapping, templates);
             } catch (WeftException e) {
-                throw new UserInputException(e.getMessage() + "; add --map KEY=EXPR for each");
+                throw new UserInputException(e.getMessage() + "; name the keys with --map KEY=EXPR");
             }
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);

@@ -278,7 +278,7 @@ public final class QualityReport {
                 r.get("done").asLong(), r.get("failed").asLong(), r.get("filtered").asLong(),
                 r.get("filter_rate").asDouble() * 100, r.get("dedup_rate").asDouble() * 100, r.get("failure_rate").asDouble() * 100));
         if (!json.get("dropped_at").isEmpty()) {
-            b.append("\ndropped at                  kind          reached  dropped    rate\n");
+            b.append('\n').append(String.format(Locale.ROOT, "%-26s %-12s %8s %8s %7s%n", "dropped at", "kind", "reached", "dropped", "rate"));
             json.get("dropped_at").fields().forEachRemaining(e -> {
                 var d = e.getValue();
                 b.append(String.format(Locale.ROOT, "  %-24s %-12s %8d %8d %6.1f%%%n", e.getKey(), d.get("kind").asText(), d.get("reached").asLong(),
@@ -309,7 +309,7 @@ public final class QualityReport {
             });
         }
         if (!json.get("texts").isEmpty()) {
-            b.append("\nlanguages (of the first ").append(LANGUAGE_SAMPLE).append(" texts of each field)\n");
+            b.append(String.format(Locale.ROOT, "%nlanguages (of the first %,d texts of each field)%n", LANGUAGE_SAMPLE));
             json.get("texts").fields().forEachRemaining(e -> {
                 StringBuilder mix = new StringBuilder();
                 e.getValue().get("languages").fields().forEachRemaining(l -> mix.append(String.format(Locale.ROOT, "  %s %.1f%%", l.getKey(),

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.MissingResourceException;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import opennlp.tools.langdetect.Language;
 import opennlp.tools.langdetect.LanguageDetectorME;
 import opennlp.tools.langdetect.LanguageDetectorModel;
@@ -47,6 +48,7 @@ public final class Languages {
      */
     private static final Set<String> NEVER = Set.of("vol", "plt");
     private static final Map<String, String> TO_ISO_639_1 = isoTable();
+    private static final ReentrantLock LOADING = new ReentrantLock();
     private static volatile LanguageDetectorME detector;
 
     private Languages() {}
@@ -83,9 +85,14 @@ public final class Languages {
     private static LanguageDetectorME detector() {
         LanguageDetectorME d = detector;
         if (d != null) return d;
-        synchronized (Languages.class) {
+        // A lock, not `synchronized`: the records that wait for the first load are virtual threads,
+        // which a monitor would pin to their carriers for the second the model takes to read.
+        LOADING.lock();
+        try {
             if (detector == null) detector = load();
             return detector;
+        } finally {
+            LOADING.unlock();
         }
     }
 
