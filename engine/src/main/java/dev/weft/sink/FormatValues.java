@@ -47,6 +47,23 @@ final class FormatValues {
         return v.getClass().getSimpleName();
     }
 
+    /**
+     * The optional keys of a chat message that fine-tuning formats define, checked and copied:
+     * {@code name} (a participant's name) on any message, and {@code weight} (0 or 1: whether to
+     * train on this turn) on assistant messages.
+     */
+    static void optionalMessageKeys(String at, Map<?, ?> msg, String role, Map<String, Object> out) {
+        if (msg.get("name") != null) out.put("name", nonBlank(at + ".name", msg.get("name")));
+        Object weight = msg.get("weight");
+        if (weight != null) {
+            if (!role.equals("assistant")) throw new FormatException(at + " has a weight; only assistant messages take one");
+            if (!(weight instanceof Number n) || (n.doubleValue() != 0 && n.doubleValue() != 1)) {
+                throw new FormatException(at + ".weight must be 0 or 1, found " + kind(weight) + (weight instanceof Number ? " " + weight : ""));
+            }
+            out.put("weight", ((Number) weight).intValue());
+        }
+    }
+
     /** Copies the keys the format did not consume into its output, after its own. */
     static void extras(Map<String, Object> in, Map<String, Object> out, Set<String> used) {
         in.forEach((k, v) -> {

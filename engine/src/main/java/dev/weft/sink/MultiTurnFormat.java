@@ -12,7 +12,8 @@ import java.util.Set;
  * of {@code {role, content}} — an optional system message, then user and assistant turns that
  * alternate, starting with the user and ending with the assistant, as chat fine-tuning tools read
  * them (TRL, Axolotl, OpenAI). Checked: the roles, their order and that every content is text that
- * is not blank. A {@code conversation} node's output maps onto it when its roles are named
+ * is not blank; a message's optional {@code name} and an assistant message's {@code weight} (0 or
+ * 1) are kept. A {@code conversation} node's output maps onto it when its roles are named
  * {@code user} and {@code assistant}. Stateless; thread-safe.
  */
 public final class MultiTurnFormat implements Format {
@@ -59,7 +60,9 @@ public final class MultiTurnFormat implements Format {
                 throw new FormatException(at + " is from the " + role + ", but the " + expected + " speaks next: user and assistant turns must"
                         + " alternate, starting with the user");
             }
-            messages.add(BuiltInFormats.message(role, content));
+            Map<String, Object> out = BuiltInFormats.message(role, content);
+            FormatValues.optionalMessageKeys(at, msg, role, out);
+            messages.add(out);
             expected = role.equals("user") ? "assistant" : "user";
         }
         if (messages.stream().noneMatch(x -> x.get("role").equals("assistant"))) {

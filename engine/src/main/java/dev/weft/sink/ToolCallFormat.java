@@ -24,6 +24,7 @@ import java.util.Set;
  * and has arguments that are a JSON object (an object given instead of its text is written as JSON
  * text), call ids are unique, every call is answered by a tool message before the conversation goes
  * on and no tool message answers nothing, and the sample ends with the assistant's answer in text.
+ * A message's optional {@code name} and an assistant message's {@code weight} (0 or 1) are kept.
  * Stateless; thread-safe.
  */
 public final class ToolCallFormat implements Format {
@@ -110,6 +111,7 @@ public final class ToolCallFormat implements Format {
                 }
                 default -> throw new FormatException(at + " has role '" + role + "'; tool-call takes system, user, assistant and tool");
             }
+            FormatValues.optionalMessageKeys(at, msg, role, out);
             messages.add(out);
         }
         if (!pending.isEmpty()) {

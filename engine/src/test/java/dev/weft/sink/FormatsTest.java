@@ -69,6 +69,20 @@ class FormatsTest {
     }
 
     @Test
+    void multiTurnKeepsANameAndAnAssistantTurnsTrainingWeight() throws Exception {
+        Map<String, Object> out = format("multi-turn").apply(json("""
+                {"messages": [{"role": "user", "content": "Hi", "name": "ana"}, {"role": "assistant", "content": "Hello!", "weight": 0},
+                              {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye.", "weight": 1, "mood": "x"}]}"""));
+        assertEquals("""
+                {"messages":[{"role":"user","content":"Hi","name":"ana"},{"role":"assistant","content":"Hello!","weight":0},\
+                {"role":"user","content":"Bye"},{"role":"assistant","content":"Goodbye.","weight":1}]}""", JSON.writeValueAsString(out));
+        assertEquals("`messages[1]`.weight must be 0 or 1, found a number 0.5", fails("multi-turn", """
+                {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "weight": 0.5}]}"""));
+        assertEquals("`messages[0]` has a weight; only assistant messages take one", fails("multi-turn", """
+                {"messages": [{"role": "user", "content": "a", "weight": 1}, {"role": "assistant", "content": "b"}]}"""));
+    }
+
+    @Test
     void multiTurnSaysWhatIsWrongWithAConversation() throws Exception {
         assertEquals("`messages[1]` is from the user, but the assistant speaks next: user and assistant turns must alternate, starting with the user",
                 fails("multi-turn", """
