@@ -40,8 +40,9 @@ final class ExportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN", description = "The run id (or a unique prefix).")
     String run;
 
-    @Option(names = "--format", defaultValue = "raw", paramLabel = "raw|sft|dpo",
-            description = "raw: the record (or the sink's map); sft: chat messages; dpo: prompt/chosen/rejected. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--format", defaultValue = "raw", paramLabel = "FORMAT",
+            description = "raw: the record (or the sink's map); sft: chat messages; dpo: prompt/chosen/rejected; multi-turn: a checked chat;"
+                    + " tool-call: OpenAI tool-use messages and tools; oasst: OpenAssistant message trees; or a plugin's. Default: ${DEFAULT-VALUE}")
     String format;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSONL file to write.")
@@ -72,11 +73,13 @@ final class ExportCommand implements Callable<Integer> {
             try {
                 of = new OutputFormat(kinds.format(format), mapping, templates);
             } catch (WeftException e) {
-                throw new UserInputException(e.getMessage() + "; add --map KEY=EXPR for each");
+                throw new UserInputException(e.getMessage() + "; name the keys with --map KEY=EXPR");
             }
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
             long written = 0;
+            long unfit = 0;
+            String firstUnfit = null;
             try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
                 long after = -1;
                 while (true) {
@@ -85,7 +88,15 @@ final class ExportCommand implements Callable<Integer> {
                     for (RecordRow r : page) {
                         if (r.status() != RecordStatus.DONE) continue;
                         Map<String, Object> state = JSON.readValue(r.stateJson(), new TypeReference<LinkedHashMap<String, Object>>() {});
-                        w.write(JSON.writeValueAsString(of.apply(state)));
+                        String line;
+                        try {
+                            line = JSON.writeValueAsString(of.apply(state, r.recordId()));
+                        } catch (WeftException e) {
+                            // One record that does not fit the format (or the --map) is left out and counted, not the whole export.
+                            if (unfit++ == 0) firstUnfit = "record " + r.recordId() + ": " + e.getMessage();
+                            continue;
+                        }
+                        w.write(line);
                         w.write('\n');
                         written++;
                     }
@@ -94,6 +105,11 @@ final class ExportCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println("wrote " + written + " records of run " + id + " to " + out + " (" + format + ")");
             spec.commandLine().getOut().flush();
+            if (unfit > 0) {
+                spec.commandLine().getErr().println("weft: " + unfit + (unfit == 1 ? " record was" : " records were") + " left out because "
+                        + (unfit == 1 ? "it does" : "they do") + " not fit the format; the first: " + firstUnfit);
+                spec.commandLine().getErr().flush();
+            }
         }
         return Weft.OK;
     }

@@ -110,6 +110,27 @@ class CliCommandsTest {
         assertEquals(2, dpo.exit());
         assertTrue(dpo.err().contains("prompt, chosen, rejected"), dpo.err());
 
+        // The chat formats from the same stored run: an oasst tree per record; multi-turn leaves out what does not fit, and says why.
+        Path trees = dir.resolve("export-oasst.jsonl");
+        Cli.Result oasst = Cli.run("export", id, "--format", "oasst", "--out", trees.toString(), "--db", db(),
+                "--map", "prompt=question", "--map", "response=answer", "--map", "lang='en'");
+        assertEquals(0, oasst.exit(), oasst.toString());
+        List<String> treeLines = Files.readAllLines(trees);
+        assertEquals(5, treeLines.size());
+        JsonNode tree = JSON.readTree(treeLines.get(0));
+        assertEquals("prompter", tree.at("/prompt/role").asText());
+        assertEquals("assistant", tree.at("/prompt/replies/0/role").asText());
+        assertEquals(tree.at("/prompt/message_id"), tree.at("/prompt/replies/0/parent_id"));
+        Cli.Result chat = Cli.run("export", id, "--format", "multi-turn", "--out", dir.resolve("chat.jsonl").toString(), "--db", db(),
+                "--map", "messages=[{'role': 'user', 'content': question}]");
+        assertEquals(0, chat.exit(), chat.toString());
+        assertTrue(chat.out().contains("wrote 0 records"), chat.out());
+        assertTrue(chat.err().contains("5 records were left out because they do not fit the format; the first: record "), chat.err());
+        assertTrue(chat.err().contains("sink format multi-turn: `messages` holds no assistant turn"), chat.err());
+        Cli.Result badMap = Cli.run("export", id, "--format", "oasst", "--out", dir.resolve("y.jsonl").toString(), "--db", db(), "--map", "prompt=question");
+        assertEquals(2, badMap.exit());
+        assertTrue(badMap.err().contains("oasst needs the prompt's replies"), badMap.err());
+
         Cli.Result resume = Cli.run("resume", id, "--db", db());
         assertEquals(0, resume.exit());
         assertTrue(resume.out().contains("already completed"), resume.out());
@@ -132,6 +153,8 @@ class CliCommandsTest {
         assertTrue(card.contains("| `writer` | simulated | `gpt-4o-mini` | 0.8 |"), card);
         assertTrue(card.contains("SHA-256 of the workflow and its prompt files"), card);
         assertTrue(card.contains("`grade.score`: mean"), card);
+        assertTrue(card.contains("\nlanguage:\n- en\n"), "the simulator writes English-looking prose: " + card);
+        assertTrue(card.contains("| `long_enough` | filter | 20 | 0 |"), card);
         assertFalse(card.contains("127.0.0.1"), "where models are served is not the dataset's business");
 
         String id = Cli.run("runs", "--db", db()).out().strip().split("\\s+")[0];
@@ -139,6 +162,8 @@ class CliCommandsTest {
         assertEquals(0, q.exit(), q.toString());
         assertTrue(q.out().contains("grade.score"), q.out());
         assertTrue(q.out().contains("distinct-2"), q.out());
+        assertTrue(q.out().contains("dedup rate 0.0%"), q.out());
+        assertTrue(q.out().contains("languages (of the first 1,000 texts of each field)"), q.out());
         Cli.Result qj = Cli.run("show", id, "--quality", "--json", "--db", db());
         JsonNode report = JSON.readTree(qj.out());
         assertEquals(20, report.at("/records/done").asInt());
@@ -149,6 +174,10 @@ class CliCommandsTest {
         double d1 = report.at("/texts/answer/distinct_1").asDouble();
         assertTrue(d1 > 0 && d1 <= 1, report.toString());
         assertTrue(report.at("/texts/question/words/p50").asInt() > 0);
+        assertEquals(20, report.at("/texts/answer/language_sample").asInt());
+        assertTrue(report.at("/texts/answer/languages").has("en"), report.at("/texts/answer").toString());
+        assertEquals(0.0, report.at("/records/dedup_rate").asDouble());
+        assertEquals(20, report.at("/dropped_at/long_enough/reached").asInt());
         assertEquals(2, Cli.run("show", id, "--json", "--db", db()).exit(), "--json needs --quality");
     }
 

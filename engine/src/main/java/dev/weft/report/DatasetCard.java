@@ -24,10 +24,13 @@ import java.util.Locale;
  * The dataset card written beside a run's output: a {@code README.md} with Hugging Face-style YAML
  * front matter, saying what the data is and how it was made — size, fields, models and their
  * parameters (never where they were served from, never a key), the workflow and its hash, cache
- * hits, tokens and cost, filter counts, quality figures, the date and Weft's version. Stateless.
+ * hits, tokens and cost, what each filter and dedup node dropped, quality figures (languages
+ * included, also as the front matter's {@code language} list), the date and Weft's version. Stateless.
  */
 public final class DatasetCard {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A language enters the front matter from this share (in percent) of some text field on. */
+    static final int LANGUAGE_SHARE = 5;
 
     private DatasetCard() {}
 
@@ -45,10 +48,13 @@ public final class DatasetCard {
         Counters c = f.counters();
         String file = output.getFileName().toString();
         List<String> fields = firstLineFields(output);
+        JsonNode q = quality.json();
         StringBuilder b = new StringBuilder();
         b.append("---\n");
         b.append("pretty_name: ").append(yaml(wf.name())).append('\n');
         b.append("size_categories:\n- ").append(sizeCategory(c.done())).append('\n');
+        List<String> languages = languages(q);
+        if (!languages.isEmpty()) b.append("language:\n").append(languages.stream().map(l -> "- " + l + "\n").collect(java.util.stream.Collectors.joining()));
         b.append("task_categories:\n- text-generation\n");
         b.append("tags:\n- synthetic\n- weft\n").append(f.simulated() ? "- simulated\n" : "");
         b.append("configs:\n- config_name: default\n  data_files: ").append(yaml(file)).append('\n');
@@ -85,11 +91,24 @@ public final class DatasetCard {
         }
         b.append(String.format(Locale.ROOT, "Model calls: %d (%d answers reused from the cache, %d retries). Tokens: %d in, %d out. Cost: $%.4f.%n%n",
                 c.calls(), c.cacheHits(), c.retries(), c.tokensIn(), c.tokensOut(), c.cost()));
-        JsonNode q = quality.json();
-        if (!q.get("filtered_because").isEmpty()) {
-            b.append("## Filtered\n\n| reason | records |\n| --- | --- |\n");
-            q.get("filtered_because").fields().forEachRemaining(e -> b.append("| ").append(cell(e.getKey())).append(" | ").append(e.getValue().asLong()).append(" |\n"));
-            b.append('\n');
+        if (!q.get("dropped_at").isEmpty() || !q.get("filtered_because").isEmpty()) {
+            b.append("## Filtered and deduplicated\n\n");
+            JsonNode r = q.get("records");
+            if (r.get("dedup_reached").asLong() > 0) {
+                b.append(String.format(Locale.ROOT, "Deduplication dropped %d of the %d records that reached it (%.1f%%).%n%n",
+                        r.get("dedup_dropped").asLong(), r.get("dedup_reached").asLong(), r.get("dedup_rate").asDouble() * 100));
+            }
+            if (!q.get("dropped_at").isEmpty()) {
+                b.append("| node | kind | records in | dropped |\n| --- | --- | --- | --- |\n");
+                q.get("dropped_at").fields().forEachRemaining(e -> b.append("| `").append(e.getKey()).append("` | ").append(e.getValue().get("kind").asText())
+                        .append(" | ").append(e.getValue().get("reached").asLong()).append(" | ").append(e.getValue().get("dropped").asLong()).append(" |\n"));
+                b.append('\n');
+            }
+            if (!q.get("filtered_because").isEmpty()) {
+                b.append("| reason | records |\n| --- | --- |\n");
+                q.get("filtered_because").fields().forEachRemaining(e -> b.append("| ").append(cell(e.getKey())).append(" | ").append(e.getValue().asLong()).append(" |\n"));
+                b.append('\n');
+            }
         }
         if (!q.get("scores").isEmpty() || !q.get("texts").isEmpty()) {
             b.append("## Quality\n\n");
@@ -100,12 +119,30 @@ public final class DatasetCard {
             });
             q.get("texts").fields().forEachRemaining(e -> {
                 JsonNode t = e.getValue();
-                b.append(String.format(Locale.ROOT, "- `%s`: median %d words (95th percentile %d), distinct-1 %.3f, distinct-2 %.3f%n", e.getKey(),
-                        t.at("/words/p50").asLong(), t.at("/words/p95").asLong(), t.get("distinct_1").asDouble(), t.get("distinct_2").asDouble()));
+                StringBuilder mix = new StringBuilder();
+                t.get("languages").fields().forEachRemaining(l -> mix.append(mix.isEmpty() ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "%s %.0f%%", l.getKey(), l.getValue().asDouble() * 100)));
+                b.append(String.format(Locale.ROOT, "- `%s`: median %d words (95th percentile %d), distinct-1 %.3f, distinct-2 %.3f, languages %s%n", e.getKey(),
+                        t.at("/words/p50").asLong(), t.at("/words/p95").asLong(), t.get("distinct_1").asDouble(), t.get("distinct_2").asDouble(),
+                        mix.isEmpty() ? "—" : mix));
             });
             b.append('\n');
         }
         return b.toString();
+    }
+
+    /**
+     * The languages of the generated texts for the front matter's {@code language} list: every ISO
+     * 639-1 code that makes up at least {@value #LANGUAGE_SHARE}% of some text field, in the order
+     * of their largest share (undetermined texts are left out).
+     */
+    static List<String> languages(JsonNode quality) {
+        java.util.Map<String, Double> best = new java.util.HashMap<>();
+        quality.get("texts").forEach(t -> t.get("languages").fields().forEachRemaining(l -> best.merge(l.getKey(), l.getValue().asDouble(), Math::max)));
+        return best.entrySet().stream()
+                .filter(e -> !e.getKey().equals(dev.weft.template.Languages.UNDETERMINED) && e.getValue() * 100 >= LANGUAGE_SHARE)
+                .sorted((a, b) -> a.getValue().equals(b.getValue()) ? a.getKey().compareTo(b.getKey()) : Double.compare(b.getValue(), a.getValue()))
+                .map(java.util.Map.Entry::getKey).toList();
     }
 
     private static List<String> firstLineFields(Path output) throws IOException {

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.WeftException;
 import dev.weft.store.Counters;
+import dev.weft.store.NodeDrops;
 import dev.weft.store.Reason;
 import dev.weft.store.RecordRow;
 import dev.weft.store.RecordStatus;
 import dev.weft.store.Store;
+import dev.weft.template.Languages;
 import dev.weft.workflow.NodeDef;
 import dev.weft.workflow.Workflow;
 import java.io.IOException;
@@ -23,14 +25,19 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a run produced, measured: judge score distributions, the length and diversity (distinct-1
- * and distinct-2) of every generated text field, and how many records were filtered or failed and
- * why. Read from the store, so it describes the records as stored. Immutable once built.
+ * What a run produced, measured: judge score distributions, the length, diversity (distinct-1
+ * and distinct-2) and language mix of every generated text field, how many records were filtered,
+ * deduplicated or failed and why, and what each filter and dedup node dropped. Read from the store,
+ * so it describes the records as stored. Immutable once built.
  */
 public final class QualityReport {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Diversity is measured on at most this many records: distinct n-gram sets grow with the data. */
     public static final int DIVERSITY_SAMPLE = 50_000;
+    /** The language mix is measured on at most this many texts per field (detection takes a fraction of a millisecond each). */
+    public static final int LANGUAGE_SAMPLE = 1_000;
+    /** Nodes whose drops the report lists even when they dropped nothing. */
+    private static final Set<String> DROPPING_KINDS = Set.of("filter", "dedup");
     private static final Set<String> TEXT_KINDS = Set.of("llm", "conversation", "agent");
     private static final Set<String> JUDGE_KINDS = Set.of("judge");
 
@@ -79,6 +86,25 @@ public final class QualityReport {
         records.put("filtered", counters.filtered());
         records.put("filter_rate", settled == 0 ? 0 : round((double) counters.filtered() / settled));
         records.put("failure_rate", settled == 0 ? 0 : round((double) counters.failed() / settled));
+        // Dedup counts come from the steps' node kind, so any node of kind `dedup` counts (a plugin's too).
+        List<NodeDrops> drops = new ArrayList<>(store.nodeDrops(runId));
+        // In the workflow's order, not the order nodes first ran (which timing decides).
+        List<String> order = List.copyOf(workflow.nodes().keySet());
+        drops.sort(java.util.Comparator.comparingInt(d -> order.contains(d.node()) ? order.indexOf(d.node()) : order.size()));
+        long dedupDropped = drops.stream().filter(d -> d.kind().equals("dedup")).mapToLong(NodeDrops::dropped).sum();
+        long dedupReached = drops.stream().anyMatch(d -> d.kind().equals("dedup")) ? store.reachedKind(runId, "dedup") : 0;
+        records.put("dedup_reached", dedupReached);
+        records.put("dedup_dropped", dedupDropped);
+        records.put("dedup_rate", dedupReached == 0 ? 0 : round((double) dedupDropped / dedupReached));
+        ObjectNode droppedAt = root.putObject("dropped_at");
+        for (NodeDrops d : drops) {
+            if (d.dropped() == 0 && !DROPPING_KINDS.contains(d.kind())) continue;
+            ObjectNode n = droppedAt.putObject(d.node());
+            n.put("kind", d.kind());
+            n.put("reached", d.reached());
+            n.put("dropped", d.dropped());
+            n.put("rate", d.reached() == 0 ? 0 : round((double) d.dropped() / d.reached()));
+        }
         ObjectNode why = root.putObject("filtered_because");
         for (Reason reason : store.reasons(runId, RecordStatus.FILTERED, 10)) why.put(String.valueOf(reason.text()), reason.count());
         ObjectNode failedWhy = root.putObject("failed_because");
@@ -177,8 +203,10 @@ public final class QualityReport {
         }
     }
 
-    /** Length in characters and words, and distinct-1 / distinct-2 over a sample. */
+    /** Length in characters and words, distinct-1 / distinct-2 over a sample, and the languages of the first texts. */
     private static final class TextStats {
+        private final TreeMap<String, Long> languages = new TreeMap<>();
+        private int languageSample;
         private int[] chars = new int[64];
         private int[] words = new int[64];
         private int n;
@@ -198,6 +226,10 @@ public final class QualityReport {
             chars[n] = s.codePointCount(0, s.length());
             words[n] = ws.size();
             n++;
+            if (languageSample < LANGUAGE_SAMPLE) {
+                languages.merge(Languages.detect(s), 1L, Long::sum);
+                languageSample++;
+            }
             if (!diversity) return;
             for (int i = 0; i < ws.size(); i++) {
                 unigrams.add(ws.get(i));
@@ -216,6 +248,11 @@ public final class QualityReport {
             o.set("words", stats(words, n));
             o.put("distinct_1", unigramTotal == 0 ? 0 : round((double) unigrams.size() / unigramTotal));
             o.put("distinct_2", bigramTotal == 0 ? 0 : round((double) bigrams.size() / bigramTotal));
+            o.put("language_sample", languageSample);
+            ObjectNode l = o.putObject("languages");
+            // Largest share first; ties by code, so the order is stable.
+            languages.entrySet().stream().sorted((a, b) -> a.getValue().equals(b.getValue()) ? a.getKey().compareTo(b.getKey())
+                    : Long.compare(b.getValue(), a.getValue())).forEach(e -> l.put(e.getKey(), round((double) e.getValue() / languageSample)));
             return o;
         }
 
@@ -237,9 +274,17 @@ public final class QualityReport {
     public String text() {
         StringBuilder b = new StringBuilder();
         var r = json.get("records");
-        b.append(String.format(Locale.ROOT, "records   %d done · %d failed · %d filtered  (filter rate %.1f%%, failure rate %.1f%%)%n",
+        b.append(String.format(Locale.ROOT, "records   %d done · %d failed · %d filtered  (filter rate %.1f%%, dedup rate %.1f%%, failure rate %.1f%%)%n",
                 r.get("done").asLong(), r.get("failed").asLong(), r.get("filtered").asLong(),
-                r.get("filter_rate").asDouble() * 100, r.get("failure_rate").asDouble() * 100));
+                r.get("filter_rate").asDouble() * 100, r.get("dedup_rate").asDouble() * 100, r.get("failure_rate").asDouble() * 100));
+        if (!json.get("dropped_at").isEmpty()) {
+            b.append('\n').append(String.format(Locale.ROOT, "%-26s %-12s %8s %8s %7s%n", "dropped at", "kind", "reached", "dropped", "rate"));
+            json.get("dropped_at").fields().forEachRemaining(e -> {
+                var d = e.getValue();
+                b.append(String.format(Locale.ROOT, "  %-24s %-12s %8d %8d %6.1f%%%n", e.getKey(), d.get("kind").asText(), d.get("reached").asLong(),
+                        d.get("dropped").asLong(), d.get("rate").asDouble() * 100));
+            });
+        }
         if (!json.get("scores").isEmpty()) {
             b.append("\nscores\n");
             json.get("scores").fields().forEachRemaining(e -> {
@@ -261,6 +306,15 @@ public final class QualityReport {
                 b.append(String.format(Locale.ROOT, "  %-24s %6d %8d/%-6d %8d/%-6d %9.3f %10.3f%n", e.getKey(), t.get("count").asLong(),
                         t.at("/words/p50").asLong(), t.at("/words/p95").asLong(), t.at("/chars/p50").asLong(), t.at("/chars/p95").asLong(),
                         t.get("distinct_1").asDouble(), t.get("distinct_2").asDouble()));
+            });
+        }
+        if (!json.get("texts").isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%nlanguages (of the first %,d texts of each field)%n", LANGUAGE_SAMPLE));
+            json.get("texts").fields().forEachRemaining(e -> {
+                StringBuilder mix = new StringBuilder();
+                e.getValue().get("languages").fields().forEachRemaining(l -> mix.append(String.format(Locale.ROOT, "  %s %.1f%%", l.getKey(),
+                        l.getValue().asDouble() * 100)));
+                b.append(String.format(Locale.ROOT, "  %-24s%s%n", e.getKey(), mix));
             });
         }
         for (String k : List.of("filtered_because", "failed_because")) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.WeftException;
 import dev.weft.model.ModelGateway;
 import dev.weft.retrieve.CorpusIndexes;
+import dev.weft.sink.FormatException;
 import dev.weft.sink.OutputFormat;
 import dev.weft.source.SourceRecord;
 import dev.weft.spi.StepFailedException;
@@ -132,16 +133,25 @@ final class RecordRun {
     }
 
     private Result settle(RecordStatus status, Map<String, Object> state, String error, String node) {
-        String stateJson;
+        String stateJson = null;
         String line = null;
         try {
             stateJson = JSON.writeValueAsString(state);
-            if (status == RecordStatus.DONE && format != null) line = JSON.writeValueAsString(format.apply(state));
-        } catch (JsonProcessingException | TemplateException e) {
+        } catch (JsonProcessingException e) {
             status = RecordStatus.FAILED;
             error = "sink mapping: " + e.getMessage();
-            stateJson = null;
-            line = null;
+        }
+        if (status == RecordStatus.DONE && format != null) {
+            try {
+                line = JSON.writeValueAsString(format.apply(state, record.id()));
+            } catch (FormatException e) {
+                // The record's fields are fine and kept (they show what did not fit); only its line is missing.
+                status = RecordStatus.FAILED;
+                error = e.getMessage();
+            } catch (JsonProcessingException | TemplateException e) {
+                status = RecordStatus.FAILED;
+                error = "sink mapping: " + e.getMessage();
+            }
         }
         RecordRow row = new RecordRow(runId, record.seq(), record.id(), status, stateJson, error, node);
         store.recordFinished(row);

@@ -279,7 +279,7 @@ public final class Runner {
     private static String line(OutputFormat format, RecordRow previous) {
         try {
             Map<String, Object> state = JSON.readValue(previous.stateJson(), new TypeReference<java.util.LinkedHashMap<String, Object>>() {});
-            return JSON.writeValueAsString(format.apply(state));
+            return JSON.writeValueAsString(format.apply(state, previous.recordId()));
         } catch (JsonProcessingException e) {
             throw new WeftException("stored record " + previous.recordId() + " is unreadable: " + e.getOriginalMessage(), e);
         }

@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The built-in output formats, registered through {@code META-INF/services/dev.weft.spi.Format}
- * like a plugin's: {@code raw}, {@code sft} and {@code dpo}. Stateless; thread-safe.
+ * The built-in output formats {@code raw}, {@code sft} and {@code dpo}, registered through
+ * {@code META-INF/services/dev.weft.spi.Format} like a plugin's (the chat formats are
+ * {@link MultiTurnFormat}, {@link ToolCallFormat} and {@link OasstFormat}). A missing (null) or
+ * non-text value fails the record. Stateless; thread-safe.
  */
 public final class BuiltInFormats {
     private BuiltInFormats() {}
@@ -45,9 +47,9 @@ public final class BuiltInFormats {
 
         public Map<String, Object> apply(Map<String, Object> m) {
             List<Map<String, Object>> messages = new ArrayList<>();
-            if (m.get("system") != null) messages.add(message("system", m.get("system")));
-            messages.add(message("user", m.get("instruction")));
-            messages.add(message("assistant", m.get("response")));
+            if (m.get("system") != null) messages.add(message("system", FormatValues.text("`system`", m.get("system"))));
+            messages.add(message("user", FormatValues.text("`instruction`", m.get("instruction"))));
+            messages.add(message("assistant", FormatValues.text("`response`", m.get("response"))));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("messages", messages);
             extras(m, out, Set.of("system", "instruction", "response"));
@@ -70,29 +72,29 @@ public final class BuiltInFormats {
         }
 
         public Map<String, Object> apply(Map<String, Object> m) {
+            for (String k : List.of("chosen", "rejected")) {
+                if (m.get(k) == null) {
+                    throw new FormatException("`" + k + "` is missing (null); a pairwise judge's tie has neither a chosen nor a rejected"
+                            + " answer: drop ties before the sink, e.g. `{kind: filter, drop: \"prefer.winner == 'tie'\"}`");
+                }
+            }
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("prompt", text(m.get("prompt")));
-            out.put("chosen", text(m.get("chosen")));
-            out.put("rejected", text(m.get("rejected")));
+            out.put("prompt", FormatValues.text("`prompt`", m.get("prompt")));
+            out.put("chosen", FormatValues.text("`chosen`", m.get("chosen")));
+            out.put("rejected", FormatValues.text("`rejected`", m.get("rejected")));
             extras(m, out, Set.of("prompt", "chosen", "rejected"));
             return out;
         }
     }
 
-    static Map<String, Object> message(String role, Object content) {
+    static Map<String, Object> message(String role, String content) {
         Map<String, Object> msg = new LinkedHashMap<>();
         msg.put("role", role);
-        msg.put("content", text(content));
+        msg.put("content", content);
         return msg;
     }
 
-    static String text(Object v) {
-        return v == null ? "" : v.toString();
-    }
-
     static void extras(Map<String, Object> m, Map<String, Object> out, Set<String> used) {
-        m.forEach((k, v) -> {
-            if (!used.contains(k)) out.put(k, v);
-        });
+        FormatValues.extras(m, out, used);
     }
 }

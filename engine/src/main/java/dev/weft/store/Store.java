@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
@@ -171,6 +173,31 @@ public final class Store implements AutoCloseable {
                 .map((rs, ctx) -> new NodeStats(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                         rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getDouble(12)))
                 .list());
+    }
+
+    /**
+     * Per node of a run that any record reached: its kind, how many records reached it and how many
+     * it dropped, in the order the nodes first ran. A node kind is read from the steps, so a kind
+     * this build does not know (a plugin's, or one added later) is counted all the same.
+     */
+    public List<NodeDrops> nodeDrops(String runId) {
+        return read.withHandle(h -> {
+            Map<String, Long> dropped = new HashMap<>();
+            h.createQuery("SELECT node, COUNT(*) FROM records WHERE run_id = :r AND status = 'filtered' AND node IS NOT NULL GROUP BY node")
+                    .bind("r", runId).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).forEach(e -> dropped.put(e.getKey(), e.getValue()));
+            return h.createQuery("""
+                    SELECT node, MIN(kind), COUNT(DISTINCT seq), MIN(started_at) AS first FROM steps WHERE run_id = :r
+                    GROUP BY node ORDER BY first, node""")
+                    .bind("r", runId)
+                    .map((rs, ctx) -> new NodeDrops(rs.getString(1), rs.getString(2), rs.getLong(3), dropped.getOrDefault(rs.getString(1), 0L)))
+                    .list();
+        });
+    }
+
+    /** Records of a run that reached at least one node of this kind (a record passing two such nodes counts once). */
+    public long reachedKind(String runId, String kind) {
+        return read.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT seq) FROM steps WHERE run_id = :r AND kind = :k")
+                .bind("r", runId).bind("k", kind).mapTo(Long.class).one());
     }
 
     /** The most common errors (status failed) or filter reasons (status filtered) of a run. */

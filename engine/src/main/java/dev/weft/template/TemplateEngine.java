@@ -67,6 +67,7 @@ public final class TemplateEngine {
         g.registerFunction(new ELFunctionDefinition("", "repetition_ratio", TextFunctions.class, "repetitionRatio", Object.class));
         g.registerFunction(new ELFunctionDefinition("", "type_token_ratio", TextFunctions.class, "typeTokenRatio", Object.class));
         g.registerFunction(new ELFunctionDefinition("", "readability", TextFunctions.class, "readability", Object.class));
+        g.registerFunction(new ELFunctionDefinition("", "language", TextFunctions.class, "language", Object.class));
     }
 
     /** Checks a template; returns null (with problems added) when it has errors. */

@@ -10,7 +10,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Quality measures usable in any expression ({@code keep: "word_count(answer) >= 20 and
  * type_token_ratio(answer) > 0.4"}): word and character counts, regular-expression match,
- * repetition, lexical diversity and readability. Pure functions of their text; thread-safe.
+ * repetition, lexical diversity, readability and language. Pure functions of their text; thread-safe.
  */
 public final class TextFunctions {
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’\\-][\\p{L}\\p{N}]+)*");
@@ -80,6 +80,11 @@ public final class TextFunctions {
         for (String w : words) syllables += syllables(w);
         double score = 206.835 - 1.015 * words.size() / sentences - 84.6 * (double) syllables / words.size();
         return Math.round(score * 10) / 10.0;
+    }
+
+    /** The text's language as an ISO 639-1 code, or {@code und} when it has too few letters to tell (see {@link Languages}). */
+    public static String language(Object o) {
+        return Languages.detect(text(o));
     }
 
     private static int syllables(String word) {

@@ -17,7 +17,7 @@ public final class Language {
     /** The built-in source formats; plugins add more (see {@link NodeKinds#sourceFormats()}). */
     public static final List<String> SOURCE_FORMATS = List.of("jsonl", "json", "csv");
     /** The built-in output formats; plugins add more (see {@link NodeKinds#formats()}). */
-    public static final List<String> SINK_FORMATS = List.of("raw", "sft", "dpo");
+    public static final List<String> SINK_FORMATS = List.of("raw", "sft", "dpo", "multi-turn", "tool-call", "oasst");
 
     private static final Shape DURATION = Shape.either("seconds, or a duration such as 30s, 2m, 500ms",
             Shape.number(0.0, null, null), Shape.string(null));
@@ -52,7 +52,8 @@ public final class Language {
 
     public static final Shape.Obj SINK = Shape.Obj.builder("Where finished records are written, in source order.")
             .required("path", Shape.string("A .jsonl file, relative to the workflow file."))
-            .optional("format", Shape.string("raw (default), sft (chat messages), dpo (prompt/chosen/rejected) or a plugin's format."))
+            .optional("format", Shape.string("raw (default), sft (chat messages), dpo (prompt/chosen/rejected), multi-turn (a checked chat),"
+                    + " tool-call (OpenAI tool-use messages and tools), oasst (OpenAssistant message trees) or a plugin's format."))
             .optional("map", Shape.mapOf(Shape.string(null), "Output key: expression over the record."))
             .build();
 

@@ -403,6 +403,9 @@ public final class WorkflowLoader {
                             + String.join(", ", needs) + "), e.g. `" + k + ": some_field`");
                 }
             }
+            if (written != null && kinds.format(format) != null) {
+                for (String why : kinds.format(format).mapProblems(written.entries().keySet())) problems.add(needsAt, "sink format " + format + ": " + why);
+            }
             Path path = relative(p, m.get("path").location());
             return path == null ? null : new SinkDef(path, format, map, m.location());
         }

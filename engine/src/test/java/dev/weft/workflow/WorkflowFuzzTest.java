@@ -148,7 +148,7 @@ class WorkflowFuzzTest {
         "!!int x", "!!float abc", "\"a\\0b\"", "/dev/zero", "/dev/stdin", "/proc/self/mem",
         "'{{'", "\"{{ 7*7 }}\"", "'{% for %}'", "\"{{ missing }}\"", "\"{{ a | nofilter }}\"", "'x -> y'", "END", "START",
         "a -> b -> END", "llm", "judge", "sample", "filter", "transform", "openai", "ollama", "simulated", "raw", "sft",
-        "dpo", "data/none.jsonl", "../../../../etc/passwd", "/dev/null", "data", "data/topics.jsonl", "1s", "-5ms", "500ms",
+        "dpo", "multi-turn", "tool-call", "oasst", "language(x) == 'en'", "data/none.jsonl", "../../../../etc/passwd", "/dev/null", "data", "data/topics.jsonl", "1s", "-5ms", "500ms",
         "2m", "10h", "\"\\u0001\"", "'\\'", "\"\\x\"", "x".repeat(5000), "é中😀"};
     private static final String[] OVERRIDE_PATHS = {
         "name", "seed", "source.generate", "source.path", "source.id", "sink.path", "sink.format",

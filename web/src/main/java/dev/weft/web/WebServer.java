@@ -341,7 +341,7 @@ public final class WebServer implements AutoCloseable {
                 if (r.status() != RecordStatus.DONE) continue;
                 Map<String, Object> state = Json.M.readValue(r.stateJson(), new TypeReference<LinkedHashMap<String, Object>>() {});
                 try {
-                    w.write(Json.M.writeValueAsString(of.apply(state)));
+                    w.write(Json.M.writeValueAsString(of.apply(state, r.recordId())));
                 } catch (WeftException e) {
                     continue; // a record the mapping cannot render is left out, as `weft export` does
                 }

@@ -16,7 +16,7 @@
   const actionMsg = el("div", {id: "action-message"});
   const resumeBtn = el("button", {id: "resume", class: "primary"}, "Resume");
   const cancelBtn = el("button", {id: "cancel", class: "danger"}, "Cancel");
-  const exportSel = el("select", {id: "export-format"}, ["raw", "sft", "dpo"].map(f => el("option", {value: f}, f)));
+  const exportSel = el("select", {id: "export-format"}, ["raw", "sft", "dpo", "multi-turn", "tool-call", "oasst"].map(f => el("option", {value: f}, f)));
   const exportBtn = el("button", {id: "export"}, "Export JSONL");
   const cards = el("div", {class: "cards", id: "cards"});
   const graphBox = el("div", {class: "graph-wrap", id: "graph"}, el("p", {class: "muted"}, "Drawing…"));
@@ -25,7 +25,7 @@
   const scoresBox = el("div", {id: "scores"});
   const reasonsBox = el("div", {id: "reasons"});
   const qualityBox = el("div", {id: "quality"});
-  const qualityBtn = el("button", {id: "measure"}, "Measure lengths and diversity");
+  const qualityBtn = el("button", {id: "measure"}, "Measure lengths, diversity and languages");
   const statusSel = el("select", {id: "rec-status"}, ["", "done", "failed", "filtered"].map(s => el("option", {value: s}, s || "any status")));
   const nodeSel = el("select", {id: "rec-node"}, el("option", {value: ""}, "any node"));
   const search = el("input", {type: "search", id: "rec-search", placeholder: "record id or text…", size: 28});
@@ -52,7 +52,7 @@
     el("div", {class: "panel"}, el("h2", {}, "Why records failed or were filtered"), reasonsBox),
     el("div", {class: "panel"}, el("h2", {}, "Generated texts"),
       el("div", {class: "toolbar"}, qualityBtn, el("span", {class: "muted"},
-        "length and distinct-1 / distinct-2 diversity of every generated text field over the done records (as `weft show RUN --quality`)")),
+        "length, distinct-1 / distinct-2 diversity and language mix of every generated text field over the done records (as `weft show RUN --quality`)")),
       qualityBox),
     el("div", {class: "panel"}, el("h2", {}, "Records"),
       el("div", {class: "toolbar"}, el("label", {}, "Status", statusSel), el("label", {}, "Reached node", nodeSel), search,
@@ -270,11 +270,12 @@
       qualityBox.appendChild(el("table", {id: "quality-table"},
         el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {class: "num"}, "Texts"),
           el("th", {class: "num"}, "Words p50 / p95 / max"), el("th", {class: "num"}, "Characters p50 / p95 / max"),
-          el("th", {class: "num"}, "distinct-1"), el("th", {class: "num"}, "distinct-2"))),
+          el("th", {class: "num"}, "distinct-1"), el("th", {class: "num"}, "distinct-2"), el("th", {}, "Languages"))),
         el("tbody", {}, texts.map(([field, t]) => el("tr", {},
           el("td", {class: "mono"}, field), el("td", {class: "num"}, fmt.n(t.count)),
           el("td", {class: "num"}, stat(t.words)), el("td", {class: "num"}, stat(t.chars)),
-          el("td", {class: "num"}, String(t.distinct_1)), el("td", {class: "num"}, String(t.distinct_2)))))));
+          el("td", {class: "num"}, String(t.distinct_1)), el("td", {class: "num"}, String(t.distinct_2)),
+          el("td", {class: "mono"}, Object.entries(t.languages || {}).map(([l, share]) => l + " " + Math.round(share * 100) + "%").join(", ") || "–"))))));
     } catch (e) {
       clear(qualityBox).appendChild(W.errorBox(e));
     } finally {
