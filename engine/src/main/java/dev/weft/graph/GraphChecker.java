@@ -42,6 +42,7 @@ public final class GraphChecker {
         exits(nodes, edges, problems);
         reachability(g, nodes, start, problems);
         cycles(g, nodes, problems);
+        orderedOutsideCycles(g, nodes, problems);
         if (problems.isEmpty()) new FieldFlow(g, nodes, edges, start, sourceFields).check(sink, problems);
         return start;
     }
@@ -150,6 +151,25 @@ public final class GraphChecker {
             EdgeDef first = sub.getEdge(cycle.get(0), cycle.get(1));
             problems.add(first.location(), "the cycle " + String.join(" -> ", cycle)
                     + " has no bounded edge; add `max: N` to one of its edges so that every record leaves it");
+        }
+    }
+
+    /**
+     * An ordered node (dedup) decides each record once, against the records before it, and records
+     * wait for each other there: a record that could come back would never have passed it for good.
+     */
+    private static void orderedOutsideCycles(Graph<String, EdgeDef> g, Map<String, NodeDef> nodes, Problems problems) {
+        if (nodes.values().stream().noneMatch(n -> n.node().ordered())) return;
+        for (Set<String> scc : new KosarajuStrongConnectivityInspector<>(g).stronglyConnectedSets()) {
+            for (NodeDef n : nodes.values()) {
+                if (!n.node().ordered() || !scc.contains(n.name())) continue;
+                if (scc.size() < 2 && !g.containsEdge(n.name(), n.name())) continue;
+                Set<String> ordered = new LinkedHashSet<>();
+                ordered.add(n.name());
+                nodes.keySet().stream().filter(scc::contains).forEach(ordered::add);
+                problems.add(n.location(), "node '" + n.name() + "' (" + n.kind() + ") is inside the loop " + String.join(" -> ", cycleThrough(g, ordered))
+                        + ", but it compares each record with the records before it, once; move it before or after the loop");
+            }
         }
     }
 

@@ -15,6 +15,8 @@ import dev.weft.sink.OutputFormat;
 import dev.weft.source.RecordReader;
 import dev.weft.source.SourceRecord;
 import dev.weft.store.Counters;
+import dev.weft.spi.RecordOrder;
+import dev.weft.store.RecordPath;
 import dev.weft.store.RecordRow;
 import dev.weft.store.RecordStatus;
 import dev.weft.store.RunRow;
@@ -32,6 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -155,9 +158,11 @@ public final class Runner {
         int maxBuffered = Math.max(1024, options.concurrency() * 16);
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         AtomicInteger unreachableInARow = new AtomicInteger();
-        Settled settled = new Settled(runId);
+        OrderGate gate = new OrderGate(wf);
         // Corpus indexes are loaded or built on first use, once for the whole run.
         CorpusIndexes indexes = new CorpusIndexes(store, TextEmbedder.builtIn(), monitor::activity);
+        RunScope scope = new RunScope(wf, runId, templates, gateway, store, indexes, options.cacheMode(), monitor, format, gate);
+        Settled settled = new Settled(runId, gate.active());
         RunStatus status = RunStatus.COMPLETED;
         String message = null;
         long progressAt = System.nanoTime();
@@ -168,32 +173,29 @@ public final class Runner {
             while (!interrupted && fatal.get() == null && (options.limit() == null || seq < options.limit()) && reader.hasNext()) {
                 SourceRecord rec = reader.next();
                 seq = rec.seq() + 1;
-                RecordRow previous = settled.at(rec.seq());
-                if (previous != null && previous.status() != RecordStatus.FAILED) {
-                    if (output != null) {
-                        if (previous.status() == RecordStatus.DONE) output.done(rec.seq(), line(format, previous));
-                        else output.skip(rec.seq());
-                    }
+                Previous previous = settled.at(rec.seq());
+                // Before any later record can decide at an ordered node: what earlier attempts decided for records that stay.
+                if (previous != null) previous.restore(gate);
+                if (previous != null && previous.isFinal(RecordPath.ROOT)) {
+                    if (output != null) output.done(rec.seq(), previous.lines(RecordPath.ROOT, format));
                     continue;
                 }
-                if (previous != null) monitor.unrecord(RecordStatus.FAILED); // a failed record gets another try
                 while (output != null && output.buffered() > maxBuffered && fatal.get() == null && !interrupted) Thread.sleep(2);
                 window.acquire();
+                RecordRun record = RecordRun.source(scope, rec, previous);
+                gate.enter(new RecordOrder(rec.seq(), RecordPath.ROOT), wf.start());
                 threads.submit(() -> {
                     try {
-                        RecordRun.Result r = new RecordRun(wf, runId, rec, templates, gateway, store, indexes, options.cacheMode(), monitor, format).run();
-                        if (!r.unreachable()) {
+                        RecordRun.Result r = record.run();
+                        if (r.unreachable() == null) {
                             unreachableInARow.set(0);
                         } else if (unreachableInARow.incrementAndGet() >= UNREACHABLE_LIMIT) {
                             // Every record would fail the same way: stop, keep what is done, and say how to go on.
-                            fatal.compareAndSet(null, new WeftException(r.row().error()
+                            fatal.compareAndSet(null, new WeftException(r.unreachable()
                                     + " — " + UNREACHABLE_LIMIT + " records in a row could not reach the model server, so the run stopped; start the server"
                                     + " (or point to it with --model PROFILE.base_url=...) and run `weft resume " + runId + "`"));
                         }
-                        if (output != null) {
-                            if (r.line() != null) output.done(rec.seq(), r.line());
-                            else output.skip(rec.seq());
-                        }
+                        if (output != null) output.done(rec.seq(), r.lines());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } catch (Throwable e) {
@@ -276,15 +278,6 @@ public final class Runner {
         }
     }
 
-    private static String line(OutputFormat format, RecordRow previous) {
-        try {
-            Map<String, Object> state = JSON.readValue(previous.stateJson(), new TypeReference<java.util.LinkedHashMap<String, Object>>() {});
-            return JSON.writeValueAsString(format.apply(state, previous.recordId()));
-        } catch (JsonProcessingException e) {
-            throw new WeftException("stored record " + previous.recordId() + " is unreadable: " + e.getOriginalMessage(), e);
-        }
-    }
-
     /** Counts the source's records on the side, so that progress can show a total and an ETA. */
     private void countInBackground(Workflow wf, RunOptions options, RunMonitor monitor, String runId) {
         Thread.ofVirtual().name("weft-count").start(() -> {
@@ -313,18 +306,24 @@ public final class Runner {
         });
     }
 
-    /** The records a run settled before, read page by page in source order alongside the source. */
+    /**
+     * The records a run settled before, read page by page in source order alongside the source:
+     * each source position's rows (the source record's and its children's) and, when the workflow
+     * has ordered nodes, their steps' notes.
+     */
     private final class Settled {
         private final String runId;
-        private final ArrayDeque<RecordRow> page = new ArrayDeque<>();
+        private final boolean notes;
+        private final ArrayDeque<Map.Entry<Long, Previous>> page = new ArrayDeque<>();
         private long after = -1;
         private boolean exhausted;
 
-        Settled(String runId) {
+        Settled(String runId, boolean notes) {
             this.runId = runId;
+            this.notes = notes;
         }
 
-        RecordRow at(long seq) {
+        Previous at(long seq) {
             while (true) {
                 if (page.isEmpty()) {
                     if (exhausted) return null;
@@ -333,14 +332,22 @@ public final class Runner {
                         exhausted = true;
                         return null;
                     }
-                    page.addAll(rows);
-                    after = rows.get(rows.size() - 1).seq();
+                    TreeMap<Long, Previous> bySeq = new TreeMap<>();
+                    for (RecordRow r : rows) bySeq.computeIfAbsent(r.seq(), k -> new Previous()).add(r);
+                    if (notes) {
+                        for (Store.Note n : store.notes(runId, bySeq.firstKey(), bySeq.lastKey())) {
+                            Previous p = bySeq.get(n.seq());
+                            if (p != null) p.add(n);
+                        }
+                    }
+                    page.addAll(bySeq.entrySet());
+                    after = bySeq.lastKey();
                 }
-                RecordRow head = page.peekFirst();
-                if (head.seq() < seq) {
+                long head = page.peekFirst().getKey();
+                if (head < seq) {
                     page.pollFirst();
                 } else {
-                    return head.seq() == seq ? page.pollFirst() : null;
+                    return head == seq ? page.pollFirst().getValue() : null;
                 }
             }
         }

@@ -9,6 +9,8 @@ import dev.weft.model.ModelResponse;
 import dev.weft.retrieve.Corpus;
 import dev.weft.retrieve.CorpusIndex;
 import dev.weft.retrieve.CorpusIndexes;
+import dev.weft.spi.OrderedMemory;
+import dev.weft.spi.RecordOrder;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.store.CacheEntry;
@@ -41,6 +43,8 @@ final class Step implements StepContext {
     private final Store store;
     private final CorpusIndexes indexes;
     private final CacheMode cacheMode;
+    private final RecordOrder order;
+    private final OrderGate gate;
     private int remembered;
     /** This step's own model calls so far: which call of the step a key is for. */
     private int ownCalls;
@@ -53,8 +57,16 @@ final class Step implements StepContext {
     long tokensOut;
     double cost;
 
+    /** A step of a workflow run inside another step (a workflow node, a workflow tool): its records have no order. */
     Step(NodeDef node, Map<String, Object> state, String recordId, int visit, long workflowSeed, TemplateEngine templates,
          ModelGateway models, Store store, CorpusIndexes indexes, CacheMode cacheMode) {
+        this(node, state, recordId, visit, workflowSeed, templates, models, store, indexes, cacheMode, null, null);
+    }
+
+    Step(NodeDef node, Map<String, Object> state, String recordId, int visit, long workflowSeed, TemplateEngine templates,
+         ModelGateway models, Store store, CorpusIndexes indexes, CacheMode cacheMode, RecordOrder order, OrderGate gate) {
+        this.order = order;
+        this.gate = gate;
         this.node = node;
         this.state = Collections.unmodifiableMap(state);
         this.recordId = recordId;
@@ -75,6 +87,21 @@ final class Step implements StepContext {
     @Override
     public String recordId() {
         return recordId;
+    }
+
+    @Override
+    public RecordOrder order() {
+        return order != null ? order : StepContext.super.order();
+    }
+
+    @Override
+    public OrderedMemory awaitTurn() throws InterruptedException {
+        if (gate == null) return StepContext.super.awaitTurn();
+        if (gate.memory(node.name()) == null) {
+            throw new StepFailedException("node '" + node.name() + "' waits for its turn among the records, but its kind does not say it is"
+                    + " ordered (Node.ordered()); that is a bug of its kind");
+        }
+        return gate.await(order, node.name());
     }
 
     @Override

@@ -53,6 +53,10 @@ final class WorkflowCall {
                 caller.add(step);
             }
             if (outcome.dropped()) throw new DroppedRecordException(workflow.name(), current, outcome.dropReason());
+            if (outcome.exploded()) {
+                throw new StepFailedException("workflow '" + workflow.name() + "', node '" + current
+                        + "' fans the record out into several, which a workflow run inside a step (one record) cannot do");
+            }
             state.putAll(outcome.writes());
             current = next(workflow, current, state, traversals, templates);
         }

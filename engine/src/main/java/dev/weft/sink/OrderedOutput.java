@@ -5,17 +5,19 @@ import dev.weft.spi.Sink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
  * Writes finished records to a JSONL file in source order, whatever order they finish in: a
- * record that finishes early waits in a buffer until every record before it is settled. Two runs
- * of the same inputs therefore write the same bytes. Thread-safe (records finish on many threads).
+ * record that finishes early waits in a buffer until every record before it is settled. A source
+ * record gives 0..n lines (none when filtered or failed; its children's, in child order, when it
+ * was exploded). Two runs of the same inputs therefore write the same bytes. Thread-safe (records
+ * finish on many threads).
  */
 public final class OrderedOutput implements AutoCloseable {
-    private static final String SKIP = new String("skip"); // compared by identity
     private final Sink.Writer out;
-    private final TreeMap<Long, String> waiting = new TreeMap<>();
+    private final TreeMap<Long, List<String>> waiting = new TreeMap<>();
     private long next;
     private long written;
 
@@ -38,14 +40,18 @@ public final class OrderedOutput implements AutoCloseable {
 
     /** A record's output line (JSON without the newline). */
     public synchronized void done(long seq, String line) {
-        waiting.put(seq, line);
+        done(seq, List.of(line));
+    }
+
+    /** A source record's output lines (JSON without the newline), in order; empty when it produces none. */
+    public synchronized void done(long seq, List<String> lines) {
+        waiting.put(seq, lines);
         drain();
     }
 
     /** A record that produces no line (filtered or failed). */
     public synchronized void skip(long seq) {
-        waiting.put(seq, SKIP);
-        drain();
+        done(seq, List.of());
     }
 
     /** How many settled records wait for an earlier one. */
@@ -60,8 +66,7 @@ public final class OrderedOutput implements AutoCloseable {
     private void drain() {
         try {
             while (!waiting.isEmpty() && waiting.firstKey() == next) {
-                String line = waiting.pollFirstEntry().getValue();
-                if (line != SKIP) {
+                for (String line : waiting.pollFirstEntry().getValue()) {
                     out.write(line);
                     written++;
                 }

@@ -22,4 +22,19 @@ public interface Node {
      * @throws StepFailedException for a failure that fails this record alone
      */
     StepOutcome run(StepContext context) throws InterruptedException;
+
+    /**
+     * True for a node that decides each record against the records before it in record order
+     * ({@link RecordOrder}), like {@code dedup}: it calls {@link StepContext#awaitTurn()} and keeps
+     * what it decided in the memory {@link #newMemory()} makes. The validator keeps such a node out of
+     * cycles, so that a record passes it at most once. Wrappers must pass this on.
+     */
+    default boolean ordered() {
+        return false;
+    }
+
+    /** For an ordered node: a fresh memory for one run. Wrappers must pass this on. */
+    default OrderedMemory newMemory() {
+        return null;
+    }
 }

@@ -18,6 +18,24 @@ public interface StepContext {
 
     String recordId();
 
+    /** Where this record stands in the run's order (source position, then child path). */
+    default RecordOrder order() {
+        return new RecordOrder(0, "");
+    }
+
+    /**
+     * For an ordered node ({@link Node#ordered()}): waits until every record before this one (in
+     * {@link #order()}) has passed this node or can no longer reach it, then returns this node's
+     * memory for the run. Whatever a record decides therefore depends only on the records before it,
+     * never on timing. Do the expensive part of the step (say, an embedding) before calling it:
+     * records pass this point one at a time.
+     *
+     * @throws StepFailedException where records have no order (a workflow run as an agent's tool)
+     */
+    default OrderedMemory awaitTurn() throws InterruptedException {
+        throw new StepFailedException("this node compares records with each other, which a workflow run as a tool (one record) cannot do");
+    }
+
     /** How many times this record visited this node before (0 on the first visit). */
     int visit();
 

@@ -186,7 +186,7 @@ public final class Store implements AutoCloseable {
             h.createQuery("SELECT node, COUNT(*) FROM records WHERE run_id = :r AND status = 'filtered' AND node IS NOT NULL GROUP BY node")
                     .bind("r", runId).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).forEach(e -> dropped.put(e.getKey(), e.getValue()));
             return h.createQuery("""
-                    SELECT node, MIN(kind), COUNT(DISTINCT seq), MIN(started_at) AS first FROM steps WHERE run_id = :r
+                    SELECT node, MIN(kind), COUNT(DISTINCT seq || path), MIN(started_at) AS first FROM steps WHERE run_id = :r
                     GROUP BY node ORDER BY first, node""")
                     .bind("r", runId)
                     .map((rs, ctx) -> new NodeDrops(rs.getString(1), rs.getString(2), rs.getLong(3), dropped.getOrDefault(rs.getString(1), 0L)))
@@ -194,9 +194,12 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Records of a run that reached at least one node of this kind (a record passing two such nodes counts once). */
+    /**
+     * Records of a run that reached at least one node of this kind (a record passing two such nodes
+     * counts once; an explode's children count each: a record is its source position and child path).
+     */
     public long reachedKind(String runId, String kind) {
-        return read.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT seq) FROM steps WHERE run_id = :r AND kind = :k")
+        return read.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT seq || path) FROM steps WHERE run_id = :r AND kind = :k")
                 .bind("r", runId).bind("k", kind).mapTo(Long.class).one());
     }
 
@@ -215,63 +218,104 @@ public final class Store implements AutoCloseable {
     public void recordFinished(RecordRow r) {
         long now = System.currentTimeMillis();
         writer.submit(new BatchWriter.Prepared("""
-                INSERT OR REPLACE INTO records (run_id, seq, record_id, status, state, error, node, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
+                INSERT OR REPLACE INTO records (run_id, seq, path, record_id, status, state, error, node, children, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
             ps.setString(1, r.runId());
             ps.setLong(2, r.seq());
-            ps.setString(3, r.recordId());
-            ps.setString(4, r.status().label());
-            ps.setString(5, r.stateJson());
-            ps.setString(6, r.error());
-            ps.setString(7, r.node());
-            ps.setLong(8, now);
+            ps.setString(3, r.path());
+            ps.setString(4, r.recordId());
+            ps.setString(5, r.status().label());
+            ps.setString(6, r.stateJson());
+            ps.setString(7, r.error());
+            ps.setString(8, r.node());
+            if (r.children() == null) ps.setNull(9, java.sql.Types.INTEGER);
+            else ps.setInt(9, r.children());
+            ps.setLong(10, now);
         }));
     }
 
-    /** Forgets a record's earlier failure, so that a resumed run tries it again. */
+    /** Forgets a source record's earlier failure, so that a resumed run tries it again. */
     public void forgetRecord(String runId, long seq) {
-        writer.submit(h -> h.createUpdate("DELETE FROM records WHERE run_id = :r AND seq = :s").bind("r", runId).bind("s", seq).execute());
+        writer.submit(h -> h.createUpdate("DELETE FROM records WHERE run_id = :r AND seq = :s AND path = ''").bind("r", runId).bind("s", seq).execute());
+    }
+
+    /**
+     * Forgets the children of the record at ({@code seq}, {@code path}) from index {@code from} on,
+     * with their descendants and steps: a record run again that now has fewer children (or none)
+     * leaves none behind from before.
+     */
+    public void forgetChildren(String runId, long seq, String path, int from) {
+        String low = RecordPath.child(path, from);
+        String high = RecordPath.descendantsEnd(path);
+        for (String table : new String[] {"records", "steps"}) {
+            writer.submit(h -> h.createUpdate("DELETE FROM " + table + " WHERE run_id = :r AND seq = :s AND path >= :low AND path < :high")
+                    .bind("r", runId).bind("s", seq).bind("low", low).bind("high", high).execute());
+        }
     }
 
     public void step(StepRow s) {
         writer.submit(new BatchWriter.Prepared("""
-                INSERT OR REPLACE INTO steps (run_id, seq, node, visit, kind, started_at, duration_ms, calls, cache_hits, retries,
-                  tokens_in, tokens_out, cost, cache_keys, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
+                INSERT OR REPLACE INTO steps (run_id, seq, path, node, visit, kind, started_at, duration_ms, calls, cache_hits, retries,
+                  tokens_in, tokens_out, cost, cache_keys, error, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
             ps.setString(1, s.runId());
             ps.setLong(2, s.seq());
-            ps.setString(3, s.node());
-            ps.setInt(4, s.visit());
-            ps.setString(5, s.kind());
-            ps.setLong(6, s.startedAt());
-            ps.setLong(7, s.durationMillis());
-            ps.setInt(8, s.calls());
-            ps.setInt(9, s.cacheHits());
-            ps.setInt(10, s.retries());
-            ps.setLong(11, s.tokensIn());
-            ps.setLong(12, s.tokensOut());
-            ps.setDouble(13, s.cost());
-            ps.setString(14, String.join(",", s.cacheKeys()));
-            ps.setString(15, s.error());
+            ps.setString(3, s.path());
+            ps.setString(4, s.node());
+            ps.setInt(5, s.visit());
+            ps.setString(6, s.kind());
+            ps.setLong(7, s.startedAt());
+            ps.setLong(8, s.durationMillis());
+            ps.setInt(9, s.calls());
+            ps.setInt(10, s.cacheHits());
+            ps.setInt(11, s.retries());
+            ps.setLong(12, s.tokensIn());
+            ps.setLong(13, s.tokensOut());
+            ps.setDouble(14, s.cost());
+            ps.setString(15, String.join(",", s.cacheKeys()));
+            ps.setString(16, s.error());
+            ps.setString(17, s.note());
         }));
     }
 
-    /** Finished records of a run with {@code seq > after}, in source order, at most {@code limit}. */
+    /**
+     * Settled records of a run with {@code seq > after}, in record order (source order; a source
+     * record's children, by child path, right after it): the records of at least {@code limit}
+     * source positions' worth of rows, always whole — every record of a source position is on the
+     * same page, so the next page starts after the last row's {@code seq}.
+     */
     public List<RecordRow> records(String runId, long after, int limit) {
         return read.withHandle(h -> h.createQuery("""
-                SELECT * FROM records WHERE run_id = :r AND seq > :after ORDER BY seq LIMIT :n""")
-                .bind("r", runId).bind("after", after).bind("n", limit).map((rs, ctx) -> recordRow(rs)).list());
+                SELECT * FROM records WHERE run_id = :r AND seq > :after AND seq <= COALESCE(
+                  (SELECT seq FROM records WHERE run_id = :r AND seq > :after ORDER BY seq, path LIMIT 1 OFFSET :n - 1),
+                  9223372036854775807)
+                ORDER BY seq, path""")
+                .bind("r", runId).bind("after", after).bind("n", Math.max(1, limit)).map((rs, ctx) -> recordRow(rs)).list());
+    }
+
+    /** A source record's steps in the order they ran. */
+    public List<StepRow> steps(String runId, long seq) {
+        return steps(runId, seq, RecordPath.ROOT);
     }
 
     /** A record's steps in the order they ran (the writer inserts them in that order; rowid breaks ties in a millisecond). */
-    public List<StepRow> steps(String runId, long seq) {
-        return read.withHandle(h -> h.createQuery("SELECT * FROM steps WHERE run_id = :r AND seq = :s ORDER BY started_at, rowid")
-                .bind("r", runId).bind("s", seq)
-                .map((rs, ctx) -> new StepRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("node"), rs.getInt("visit"),
-                        rs.getString("kind"), rs.getLong("started_at"), rs.getLong("duration_ms"), rs.getInt("calls"),
-                        rs.getInt("cache_hits"), rs.getInt("retries"), rs.getLong("tokens_in"), rs.getLong("tokens_out"),
-                        rs.getDouble("cost"), splitKeys(rs.getString("cache_keys")), rs.getString("error")))
+    public List<StepRow> steps(String runId, long seq, String path) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM steps WHERE run_id = :r AND seq = :s AND path = :p ORDER BY started_at, rowid")
+                .bind("r", runId).bind("s", seq).bind("p", path)
+                .map((rs, ctx) -> stepRow(rs))
                 .list());
+    }
+
+    /** A note an ordered node left with a step: the record's place, the node and the note. Immutable. */
+    public record Note(long seq, String path, String node, String note) {}
+
+    /** The notes of a run's steps with {@code from <= seq <= to}, in record order. */
+    public List<Note> notes(String runId, long from, long to) {
+        return read.withHandle(h -> h.createQuery("""
+                SELECT seq, path, node, note FROM steps WHERE run_id = :r AND seq >= :from AND seq <= :to AND note IS NOT NULL
+                ORDER BY seq, path, node, visit""")
+                .bind("r", runId).bind("from", from).bind("to", to)
+                .map((rs, ctx) -> new Note(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4))).list());
     }
 
     // ---- cache
@@ -345,9 +389,20 @@ public final class Store implements AutoCloseable {
                 rs.getString("output_path"), rs.getString("owner"));
     }
 
-    private static RecordRow recordRow(ResultSet rs) throws SQLException {
-        return new RecordRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("record_id"),
-                RecordStatus.parse(rs.getString("status")), rs.getString("state"), rs.getString("error"), rs.getString("node"));
+    /** A records row from a {@code SELECT *}; for query classes of this package too. */
+    static RecordRow recordRow(ResultSet rs) throws SQLException {
+        int children = rs.getInt("children");
+        Integer childrenOrNull = rs.wasNull() ? null : children;
+        return new RecordRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("path"), rs.getString("record_id"),
+                RecordStatus.parse(rs.getString("status")), rs.getString("state"), rs.getString("error"), rs.getString("node"), childrenOrNull);
+    }
+
+    /** A steps row from a {@code SELECT *}. */
+    static StepRow stepRow(ResultSet rs) throws SQLException {
+        return new StepRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("path"), rs.getString("node"), rs.getInt("visit"),
+                rs.getString("kind"), rs.getLong("started_at"), rs.getLong("duration_ms"), rs.getInt("calls"),
+                rs.getInt("cache_hits"), rs.getInt("retries"), rs.getLong("tokens_in"), rs.getLong("tokens_out"),
+                rs.getDouble("cost"), splitKeys(rs.getString("cache_keys")), rs.getString("error"), rs.getString("note"));
     }
 
     private static String rootMessage(Throwable e) {

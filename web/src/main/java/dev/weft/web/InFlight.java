@@ -52,6 +52,16 @@ final class InFlight {
         }
 
         @Override
+        public boolean ordered() {
+            return inner.ordered();
+        }
+
+        @Override
+        public dev.weft.spi.OrderedMemory newMemory() {
+            return inner.newMemory();
+        }
+
+        @Override
         public StepOutcome run(StepContext context) throws InterruptedException {
             counter.incrementAndGet();
             try {
