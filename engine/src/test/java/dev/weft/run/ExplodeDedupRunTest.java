@@ -148,4 +148,168 @@ class ExplodeDedupRunTest {
         assertEquals(1, r.counters().filtered());
         assertEquals(5, server.log().stream().filter(q -> q.lastUserMessage().startsWith("Answer briefly")).count());
     }
+
+    @Test
+    void nestedExplodeKeepsTheWholeLineageAndMaxLeavesTheRestOut() throws Exception {
+        run("""
+                name: nested
+                source: {generate: 2}
+                nodes:
+                  lists:
+                    kind: transform
+                    set: {groups: "[['a', 'b'], ['c', 'd', 'e']]"}
+                  outer:
+                    kind: explode
+                    items: groups
+                    as: group
+                  inner:
+                    kind: explode
+                    items: group
+                    as: letter
+                    index: at
+                    max: 2
+                edges:
+                  - lists -> outer -> inner -> END
+                sink:
+                  path: nested.jsonl
+                  map: {letter: letter, at: at}
+                """, "n.db", 4);
+        List<String> got = new ArrayList<>();
+        for (JsonNode l : lines("nested.jsonl")) got.add(l.get("letter").asText() + l.get("at").asInt());
+        assertEquals(List.of("a0", "b1", "c0", "d1", "a0", "b1", "c0", "d1"), got);
+        assertEquals(List.of("0|exploded|2", "0/0|exploded|2", "0/0/0|done|", "0/0/1|done|", "0/1|exploded|2", "0/1/0|done|", "0/1/1|done|",
+                        "1|exploded|2"),
+                rows("n.db", "SELECT record_id, status, children FROM records ORDER BY seq, path").subList(0, 8));
+        assertEquals(List.of("3 items; the 1 beyond max: 2 were left out"), rows("n.db", "SELECT error FROM records WHERE record_id = '0/1'"));
+        assertEquals(List.of("/000001/000001"), rows("n.db", "SELECT path FROM records WHERE record_id = '1/1/1'"));
+    }
+
+    private static final String DEDUP_FLOW = """
+            name: dedup-%1$s
+            %2$s
+            source: {path: topics.jsonl, id: id}
+            nodes:
+              ask:
+                kind: llm
+                model: writer
+                prompt: "Questions about {{ topic }}, one per line."
+                output: questions
+              split:
+                kind: explode
+                items: questions
+                as: question
+              answer:
+                kind: llm
+                model: writer
+                prompt: "Answer briefly: {{ question }}"
+              unique:
+                kind: dedup
+                field: "{{ question }}"
+                %3$s
+            edges:
+              - ask -> split -> answer -> unique -> END
+            sink:
+              path: %1$s.jsonl
+              map: {topic: topic, question: question, answer: answer}
+            """;
+
+    /** (record id, status, reason) of every leaf record, in record order. */
+    private List<String> decisions(String db) throws Exception {
+        return rows(db, "SELECT record_id, status, COALESCE(error, '') FROM records WHERE status != 'exploded' ORDER BY seq, path");
+    }
+
+    @Test
+    void exactDedupDropsTheSameTextIgnoringCaseSpacesAndPunctuation() throws Exception {
+        topics("rivers", "deserts", "tides");
+        server.answer("Questions about rivers", "Why do rivers meander?\nWhy do rivers  meander!\nWhere does the Nile begin?");
+        server.answer("Questions about deserts", "why do RIVERS meander\nWhat is a dune?");
+        server.answer("Questions about tides", "What is a dune\nWhy do rivers wander?");
+        RunResult r = run(DEDUP_FLOW.formatted("exact", MODELS, "method: exact"), "exact.db", 8);
+        assertEquals(List.of(
+                "t0/0|done|", "t0/1|filtered|duplicate of t0/0 (exact)", "t0/2|done|",
+                "t1/0|filtered|duplicate of t0/0 (exact)", "t1/1|done|",
+                "t2/0|filtered|duplicate of t1/1 (exact)", "t2/1|done|"), decisions("exact.db"));
+        assertEquals(4, lines("exact.jsonl").size());
+        assertEquals(3, r.counters().filtered());
+        assertEquals(List.of("unique|3"), rows("exact.db", "SELECT node, COUNT(*) FROM records WHERE status = 'filtered' GROUP BY node"),
+                "drops are filtered at the dedup node");
+    }
+
+    @Test
+    void minhashDedupDropsNearDuplicatesAboveTheThreshold() throws Exception {
+        topics("bees", "ants");
+        server.answer("Questions about bees", "How do honey bees turn flower nectar into honey?\nWhy do honey bees dance inside the hive?");
+        server.answer("Questions about ants", "How do honey bees turn the flower nectar into honey?\nHow do ants find food?\nWhy do the honey bees dance inside the hive?");
+        run(DEDUP_FLOW.formatted("minhash", MODELS, "method: minhash\n    threshold: 0.6"), "minhash.db", 8);
+        List<String> d = decisions("minhash.db");
+        assertEquals("t0/0|done|", d.get(0));
+        assertEquals("t0/1|done|", d.get(1));
+        assertTrue(d.get(2).matches("t1/0\\|filtered\\|duplicate of t0/0 \\(minhash 0\\.\\d\\d\\)"), d.get(2));
+        assertEquals("t1/1|done|", d.get(3));
+        assertTrue(d.get(4).startsWith("t1/2|filtered|duplicate of t0/1 (minhash "), d.get(4));
+    }
+
+    @Test
+    void embeddingDedupDropsParaphrases() throws Exception {
+        topics("accounts", "travel");
+        server.answer("Questions about accounts", "How do I reset my password?\nHow can I delete my account?");
+        server.answer("Questions about travel", "How can I reset my password?\nWhat is the capital of France?\nWhich city is the capital of France?");
+        run(DEDUP_FLOW.formatted("embedding", MODELS, "method: embedding\n    threshold: 0.8"), "embedding.db", 8);
+        List<String> d = decisions("embedding.db");
+        assertEquals(List.of("t0/0|done|", "t0/1|done|"), d.subList(0, 2));
+        assertTrue(d.get(2).startsWith("t1/0|filtered|duplicate of t0/0 (embedding 0."), d.get(2));
+        assertEquals("t1/1|done|", d.get(3));
+        assertTrue(d.get(4).startsWith("t1/2|filtered|duplicate of t1/1 (embedding 0."), d.get(4));
+        // The kept records' vectors are kept with their steps, with the embedder that made them (resume restores them).
+        String note = rows("embedding.db", "SELECT note FROM steps WHERE node = 'unique' AND seq = 0 AND path = '/000000'").get(0);
+        assertTrue(note.contains("\"embedder\":\"all-MiniLM-L6-v2") && note.contains("\"vector\":"), note);
+        assertEquals(List.of(""), rows("embedding.db", "SELECT COALESCE(note, '') FROM steps WHERE node = 'unique' AND seq = 1 AND path = '/000000'"),
+                "a dropped record leaves no note");
+    }
+
+    @Test
+    void dedupKeepsTheSameRecordsAtConcurrency1And7And64() throws Exception {
+        // 30 source records of 4 questions each, drawn from a small pool with reworded near-duplicates:
+        // many records are duplicates of one another, and which one comes first is fixed by record order only.
+        String[] pool = {
+                "How do honey bees turn flower nectar into honey?", "How do honey bees turn the flower nectar into honey?",
+                "Why is the sky blue during the day?", "Why is the sky blue during the daytime?",
+                "What causes the ocean tides to rise and fall?", "What causes ocean tides to rise and fall?",
+                "How do volcanoes form along plate boundaries?", "Why do cats purr when they are content?",
+                "How does a rainbow form after rain?", "How does a rainbow form after the rain?",
+                "What makes a desert so dry?", "Why do leaves change colour in autumn?", "Why do leaves change color in the autumn?"};
+        String[] topics = new String[30];
+        for (int i = 0; i < topics.length; i++) {
+            topics[i] = "subject " + i;
+            StringBuilder qs = new StringBuilder();
+            for (int k = 0; k < 4; k++) qs.append(pool[(i * 7 + k * 5) % pool.length]).append(" (set ").append((i + k) % 3).append(")\n");
+            server.answer("Questions about subject " + i + ",", qs.toString());
+        }
+        topics(topics);
+        server.latency(2).jitter(30); // answers come back in a different order every time
+        String flow = DEDUP_FLOW.formatted("jitter", MODELS, "method: minhash\n    threshold: 0.7");
+        List<String> reference = null;
+        String referenceBytes = null;
+        for (int concurrency : new int[] {1, 7, 64}) {
+            run(flow, "c" + concurrency + ".db", concurrency);
+            List<String> d = decisions("c" + concurrency + ".db");
+            String bytes = Files.readString(dir.resolve("jitter.jsonl"));
+            if (reference == null) {
+                reference = d;
+                referenceBytes = bytes;
+                long dropped = d.stream().filter(x -> x.contains("|filtered|duplicate of")).count();
+                assertTrue(dropped >= 30 && dropped <= 115, "a real share of duplicates: " + dropped + " of 120 dropped");
+                // Every drop names a record before it, which was kept.
+                Set<String> kept = new LinkedHashSet<>();
+                for (String x : d) {
+                    String[] f = x.split("\\|", 3);
+                    if (f[1].equals("done")) kept.add(f[0]);
+                    else assertTrue(kept.contains(f[2].replaceAll("^duplicate of (\\S+) .*$", "$1")), "names a kept earlier record: " + x);
+                }
+            } else {
+                assertEquals(reference, d, "the same decisions at concurrency " + concurrency);
+                assertEquals(referenceBytes, bytes, "the same bytes at concurrency " + concurrency);
+            }
+        }
+    }
 }
