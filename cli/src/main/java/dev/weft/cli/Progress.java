@@ -54,13 +54,13 @@ final class Progress implements AutoCloseable {
             while (!stop) {
                 if (pb.getMax() < 0 && monitor.total() >= 0) pb.maxHint(monitor.total());
                 Counters c = monitor.snapshot();
-                pb.stepTo(c.finished());
+                pb.stepTo(monitor.sourcesSettled());
                 String busy = monitor.activity();
                 pb.setExtraMessage(" " + (busy != null ? busy : extra(c)));
                 sleep(200);
             }
             Counters c = monitor.snapshot();
-            pb.stepTo(c.finished());
+            pb.stepTo(monitor.sourcesSettled());
             pb.setExtraMessage(" " + extra(c));
         }
     }
@@ -94,9 +94,11 @@ final class Progress implements AutoCloseable {
 
     private String line(Counters c) {
         long total = monitor.total();
-        double rate = (c.finished() - monitor.finishedAtStart()) / Math.max(0.001, monitor.elapsedSeconds());
-        String eta = total > 0 && rate > 0 ? " · eta " + Format.seconds((total - c.finished()) / rate) : "";
-        return c.finished() + (total >= 0 ? "/" + total : "") + " records · " + extra(c)
+        // Progress counts source records (what the total counts); done/failed/filtered count an explode's children too.
+        long settled = monitor.sourcesSettled();
+        double rate = (settled - monitor.sourcesSettledBefore()) / Math.max(0.001, monitor.elapsedSeconds());
+        String eta = total > 0 && rate > 0 ? " · eta " + Format.seconds((total - settled) / rate) : "";
+        return settled + (total >= 0 ? "/" + total : "") + " records · " + extra(c)
                 + String.format(Locale.ROOT, " · %.1f rec/s", rate) + eta;
     }
 

@@ -20,6 +20,8 @@ public final class RunMonitor {
     private final LongAdder tokensIn = new LongAdder();
     private final LongAdder tokensOut = new LongAdder();
     private final DoubleAdder cost = new DoubleAdder();
+    private final LongAdder sources = new LongAdder();
+    private final LongAdder sourcesBefore = new LongAdder();
     private final AtomicLong total = new AtomicLong(-1);
     private volatile String runId;
     private final long startedNanos = System.nanoTime();
@@ -52,6 +54,25 @@ public final class RunMonitor {
 
     void total(long t) {
         total.set(t);
+    }
+
+    /**
+     * Source records settled so far with all their children (what {@link #total()} counts; without
+     * explode nodes, the same as {@code snapshot().finished()}), including those a resumed run found
+     * settled before it.
+     */
+    public long sourcesSettled() {
+        return sources.sum();
+    }
+
+    /** Of {@link #sourcesSettled()}, those settled before this attempt began (a resumed run); rate and ETA leave them out. */
+    public long sourcesSettledBefore() {
+        return sourcesBefore.sum();
+    }
+
+    void sourceSettled(boolean before) {
+        sources.increment();
+        if (before) sourcesBefore.increment();
     }
 
     /** Records settled before this attempt began (a resumed run); rate and ETA leave them out. */

@@ -178,6 +178,7 @@ public final class Runner {
                 if (previous != null) previous.restore(gate);
                 if (previous != null && previous.isFinal(RecordPath.ROOT)) {
                     if (output != null) output.done(rec.seq(), previous.lines(RecordPath.ROOT, format));
+                    monitor.sourceSettled(true);
                     continue;
                 }
                 while (output != null && output.buffered() > maxBuffered && fatal.get() == null && !interrupted) Thread.sleep(2);
@@ -196,6 +197,7 @@ public final class Runner {
                                     + " (or point to it with --model PROFILE.base_url=...) and run `weft resume " + runId + "`"));
                         }
                         if (output != null) output.done(rec.seq(), r.lines());
+                        monitor.sourceSettled(false);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } catch (Throwable e) {
