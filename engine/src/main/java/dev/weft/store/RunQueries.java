@@ -50,18 +50,78 @@ public final class RunQueries {
         }
     }
 
-    /** A settled record as the records table shows it (no state: that is for the record's own page). */
-    public record RecordSummary(long seq, String recordId, RecordStatus status, String node, String error, long updatedAt,
-                                int steps, int calls, int cacheHits, long tokens, double cost, long millis) {}
+    /**
+     * Where a record is in a run: its source position and child path ({@link RecordPath}; empty for a
+     * source record). Written {@code N} for a source record and {@code N/0/2} for a child, as in
+     * the dashboard's addresses. Immutable.
+     */
+    public record RecordKey(long seq, String path) {
+        /** {@code 17}, or {@code 17/0/2}. */
+        @Override
+        public String toString() {
+            return seq + RecordPath.shown(path);
+        }
+
+        /** A key as {@link #toString()} writes it; null if the text is not one. */
+        public static RecordKey parse(String text) {
+            if (text == null) return null;
+            int slash = text.indexOf('/');
+            try {
+                long seq = Long.parseLong(slash < 0 ? text : text.substring(0, slash));
+                String path = RecordPath.parse(slash < 0 ? "" : text.substring(slash + 1));
+                return seq < 0 || path == null ? null : new RecordKey(seq, path);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
 
     /**
-     * One page of records in source order.
+     * Where a records page starts: after every record of source position {@code seq} (a number,
+     * {@code -1} for the start), or, inside a source record's children, right after the record at
+     * {@code path} ({@code N/} is right after source record N itself, before its children;
+     * {@code N/0/2} after that child). Immutable.
+     */
+    public record Cursor(long seq, String path) {
+        public static final Cursor START = new Cursor(-1, null);
+
+        /** {@code -1}, {@code 17}, {@code 17/} or {@code 17/0/2}; null if the text is not one. */
+        public static Cursor parse(String text) {
+            if (text == null) return null;
+            String t = text.trim();
+            int slash = t.indexOf('/');
+            try {
+                long seq = Long.parseLong(slash < 0 ? t : t.substring(0, slash));
+                if (slash < 0) return seq < -1 ? null : new Cursor(seq, null);
+                String path = RecordPath.parse(t.substring(slash + 1));
+                return seq < 0 || path == null ? null : new Cursor(seq, path);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        /** As {@link #parse} reads it: a number when it is after a whole source record. */
+        public Object json() {
+            return path == null ? (Object) seq : seq + "/" + RecordPath.shown(path).replaceFirst("^/", "");
+        }
+    }
+
+    /** A settled record as the records table shows it (no state: that is for the record's own page). */
+    public record RecordSummary(long seq, String path, String recordId, RecordStatus status, String node, String error, long updatedAt,
+                                int steps, int calls, int cacheHits, long tokens, double cost, long millis, Integer children) {
+        public RecordKey key() {
+            return new RecordKey(seq, path);
+        }
+    }
+
+    /**
+     * One page of records in record order (source order; a source record's children right after it).
      *
      * @param next      the cursor ({@code after}) for the next page, or null when nothing follows
-     * @param scannedTo the highest record position examined; below {@code next} only when a search stopped early to stay fast
+     * @param scannedTo the highest source position examined; below {@code next} only when a search stopped early to stay fast
      * @param complete  true when every record after the cursor was examined
      */
-    public record RecordPage(List<RecordSummary> records, Long next, long scannedTo, boolean complete) {}
+    public record RecordPage(List<RecordSummary> records, Cursor next, long scannedTo, boolean complete) {}
 
     /** Per-node figures of a run. Latencies in milliseconds; p95 by nearest rank. */
     public record NodeFigures(String node, String kind, long visits, long calls, long cacheHits, long retries, long errors,
@@ -84,7 +144,7 @@ public final class RunQueries {
         synchronized (this) {
             if (indexed) return;
             read.useHandle(h -> {
-                h.execute("CREATE INDEX IF NOT EXISTS weft_records_by_status ON records (run_id, status, seq)");
+                h.execute("CREATE INDEX IF NOT EXISTS weft_records_by_status ON records (run_id, status, seq, path)");
                 h.execute("CREATE INDEX IF NOT EXISTS weft_records_by_time ON records (run_id, updated_at, status)");
                 h.execute("CREATE INDEX IF NOT EXISTS weft_records_by_id ON records (run_id, record_id)");
                 h.execute("CREATE INDEX IF NOT EXISTS weft_steps_by_node ON steps (run_id, node, duration_ms)");
@@ -149,98 +209,147 @@ public final class RunQueries {
     // ---- records
 
     /**
-     * Settled records with {@code seq > after}, in source order, at most {@code limit}. A filter by
-     * node or text examines records in chunks and stops after {@code budgetMillis} even if the page
-     * is not full: the answer says how far it looked ({@link RecordPage#scannedTo()}) and the next
-     * page continues from there.
+     * Settled records after the cursor, in record order, at most {@code limit}. A filter by node or
+     * text examines records in chunks of source positions and stops after {@code budgetMillis} even
+     * if the page is not full: the answer says how far it looked ({@link RecordPage#scannedTo()}) and
+     * the next page continues from there.
      */
-    public RecordPage records(String runId, RecordFilter filter, long after, int limit, long budgetMillis) {
+    public RecordPage records(String runId, RecordFilter filter, Cursor after, int limit, long budgetMillis) {
         ensureIndexes();
         RecordFilter f = filter == null ? RecordFilter.NONE : filter;
+        Cursor at = after == null ? Cursor.START : after;
         String status = f.status() == null ? null : f.status().label();
         return read.withHandle(h -> {
-            List<Long> seqs = new ArrayList<>();
+            List<RecordKey> keys = new ArrayList<>();
             if (!f.scans()) {
-                seqs.addAll(h.createQuery("""
-                        SELECT seq FROM records WHERE run_id = :r AND (:s IS NULL OR status = :s) AND seq > :after ORDER BY seq LIMIT :n""")
-                        .bind("r", runId).bind("s", status).bind("after", after).bind("n", limit + 1).mapTo(Long.class).list());
-                boolean more = seqs.size() > limit;
-                if (more) seqs = seqs.subList(0, limit);
-                List<RecordSummary> rows = summaries(h, runId, seqs);
-                long last = seqs.isEmpty() ? after : seqs.get(seqs.size() - 1);
-                return new RecordPage(rows, more ? last : null, Math.max(last, after), !more);
+                keys.addAll(h.createQuery("""
+                        SELECT seq, path FROM records WHERE run_id = :r AND (:s IS NULL OR status = :s)
+                          AND (seq > :aseq OR (seq = :aseq AND :apath IS NOT NULL AND path > :apath))
+                        ORDER BY seq, path LIMIT :n""")
+                        .bind("r", runId).bind("s", status).bind("aseq", at.seq()).bind("apath", at.path()).bind("n", limit + 1)
+                        .map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).list());
+                boolean more = keys.size() > limit;
+                if (more) keys = keys.subList(0, limit);
+                List<RecordSummary> rows = summaries(h, runId, keys);
+                Cursor next = more ? cursorAfter(h, runId, keys.get(keys.size() - 1)) : null;
+                long last = keys.isEmpty() ? at.seq() : keys.get(keys.size() - 1).seq();
+                return new RecordPage(rows, next, Math.max(last, at.seq()), !more);
             }
             long maxSeq = h.createQuery("SELECT COALESCE(MAX(seq), -1) FROM records WHERE run_id = :r").bind("r", runId)
                     .mapTo(Long.class).one();
             String text = f.text() == null || f.text().isEmpty() ? null : "%" + likeEscape(f.text()) + "%";
             String node = f.node() == null || f.node().isEmpty() ? null : f.node();
             long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
-            long from = after;
-            Long next = null;
-            while (from < maxSeq) {
-                long to = Math.min(from + CHUNK, maxSeq);
-                int need = limit - seqs.size();
-                List<Long> found = h.createQuery("""
-                        SELECT seq FROM records WHERE run_id = :r AND seq > :from AND seq <= :to AND (:s IS NULL OR status = :s)
-                          AND (:node IS NULL OR EXISTS (SELECT 1 FROM steps st WHERE st.run_id = records.run_id AND st.seq = records.seq AND st.node = :node))
+            long from = at.seq();
+            String fromPath = at.path(); // the first chunk may start inside a source record's children
+            Cursor next = null;
+            while (from < maxSeq || fromPath != null) {
+                long to = Math.max(from, Math.min(from + CHUNK, maxSeq));
+                int need = limit - keys.size();
+                List<RecordKey> found = h.createQuery("""
+                        SELECT seq, path FROM records WHERE run_id = :r AND (seq > :from OR (seq = :from AND :fpath IS NOT NULL AND path > :fpath))
+                          AND seq <= :to AND (:s IS NULL OR status = :s)
+                          AND (:node IS NULL OR EXISTS (SELECT 1 FROM steps st WHERE st.run_id = records.run_id AND st.seq = records.seq
+                            AND st.path = records.path AND st.node = :node))
                           AND (:q IS NULL OR record_id LIKE :q ESCAPE '!' OR state LIKE :q ESCAPE '!' OR error LIKE :q ESCAPE '!')
-                        ORDER BY seq LIMIT :n""")
-                        .bind("r", runId).bind("from", from).bind("to", to).bind("s", status).bind("node", node).bind("q", text)
-                        .bind("n", need + 1).mapTo(Long.class).list();
+                        ORDER BY seq, path LIMIT :n""")
+                        .bind("r", runId).bind("from", from).bind("fpath", fromPath).bind("to", to).bind("s", status).bind("node", node)
+                        .bind("q", text).bind("n", need + 1).map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).list();
                 if (found.size() > need) {
-                    seqs.addAll(found.subList(0, need));
-                    next = seqs.get(seqs.size() - 1);
+                    keys.addAll(found.subList(0, need));
+                    next = cursorAfter(h, runId, keys.get(keys.size() - 1));
                     break;
                 }
-                seqs.addAll(found);
+                keys.addAll(found);
                 from = to;
-                if (from < maxSeq && (seqs.size() == limit || System.nanoTime() > deadline)) {
-                    next = from;
+                fromPath = null;
+                if (from < maxSeq && (keys.size() == limit || System.nanoTime() > deadline)) {
+                    next = new Cursor(from, null);
                     break;
                 }
             }
-            List<RecordSummary> rows = summaries(h, runId, seqs);
-            return new RecordPage(rows, next, next != null ? next : Math.max(maxSeq, after), next == null);
+            List<RecordSummary> rows = summaries(h, runId, keys);
+            return new RecordPage(rows, next, next != null ? next.seq() : Math.max(maxSeq, at.seq()), next == null);
         });
     }
 
-    private static List<RecordSummary> summaries(Handle h, String runId, List<Long> seqs) {
-        if (seqs.isEmpty()) return List.of();
-        Map<Long, long[]> totals = new LinkedHashMap<>();
-        Map<Long, Double> costs = new LinkedHashMap<>();
-        h.createQuery("""
-                SELECT seq, COUNT(*), SUM(calls), SUM(cache_hits), SUM(tokens_in + tokens_out), SUM(cost), SUM(duration_ms)
-                FROM steps WHERE run_id = :r AND seq IN (<seqs>) GROUP BY seq""")
-                .bind("r", runId).bindList("seqs", seqs)
-                .map((rs, ctx) -> {
-                    totals.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(7)});
-                    costs.put(rs.getLong(1), rs.getDouble(6));
-                    return null;
-                }).list();
-        return h.createQuery("""
-                SELECT seq, record_id, status, node, substr(error, 1, 400) AS error, updated_at FROM records
-                WHERE run_id = :r AND seq IN (<seqs>) ORDER BY seq""")
-                .bind("r", runId).bindList("seqs", seqs)
-                .map((rs, ctx) -> {
-                    long seq = rs.getLong("seq");
-                    long[] t = totals.getOrDefault(seq, new long[5]);
-                    return new RecordSummary(seq, rs.getString("record_id"), RecordStatus.parse(rs.getString("status")), rs.getString("node"),
-                            rs.getString("error"), rs.getLong("updated_at"), (int) t[0], (int) t[1], (int) t[2], t[3],
-                            costs.getOrDefault(seq, 0.0), t[4]);
-                }).list();
+    /** The cursor right after a record: the plain source position when nothing of that source record follows it. */
+    private static Cursor cursorAfter(Handle h, String runId, RecordKey k) {
+        boolean more = h.createQuery("SELECT EXISTS (SELECT 1 FROM records WHERE run_id = :r AND seq = :s AND path > :p)")
+                .bind("r", runId).bind("s", k.seq()).bind("p", k.path()).mapTo(Boolean.class).one();
+        return more ? new Cursor(k.seq(), k.path()) : new Cursor(k.seq(), null);
+    }
+
+    /** The summaries of these records, in record order (a record not found is left out). */
+    private static List<RecordSummary> summaries(Handle h, String runId, List<RecordKey> keys) {
+        if (keys.isEmpty()) return List.of();
+        String values = String.join(", ", java.util.Collections.nCopies(keys.size(), "(?, ?)"));
+        Map<RecordKey, long[]> totals = new LinkedHashMap<>();
+        Map<RecordKey, Double> costs = new LinkedHashMap<>();
+        var steps = h.createQuery("SELECT seq, path, COUNT(*), SUM(calls), SUM(cache_hits), SUM(tokens_in + tokens_out), SUM(cost),"
+                + " SUM(duration_ms) FROM steps WHERE run_id = ? AND (seq, path) IN (VALUES " + values + ") GROUP BY seq, path");
+        bindKeys(steps, runId, keys);
+        steps.map((rs, ctx) -> {
+            RecordKey k = new RecordKey(rs.getLong(1), rs.getString(2));
+            totals.put(k, new long[] {rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(8)});
+            costs.put(k, rs.getDouble(7));
+            return null;
+        }).list();
+        var rows = h.createQuery("SELECT seq, path, record_id, status, node, substr(error, 1, 400) AS error, updated_at, children FROM records"
+                + " WHERE run_id = ? AND (seq, path) IN (VALUES " + values + ") ORDER BY seq, path");
+        bindKeys(rows, runId, keys);
+        return rows.map((rs, ctx) -> {
+            RecordKey k = new RecordKey(rs.getLong("seq"), rs.getString("path"));
+            long[] t = totals.getOrDefault(k, new long[5]);
+            int children = rs.getInt("children");
+            Integer childrenOrNull = rs.wasNull() ? null : children;
+            return new RecordSummary(k.seq(), k.path(), rs.getString("record_id"), RecordStatus.parse(rs.getString("status")), rs.getString("node"),
+                    rs.getString("error"), rs.getLong("updated_at"), (int) t[0], (int) t[1], (int) t[2], t[3],
+                    costs.getOrDefault(k, 0.0), t[4], childrenOrNull);
+        }).list();
+    }
+
+    private static void bindKeys(org.jdbi.v3.core.statement.Query q, String runId, List<RecordKey> keys) {
+        int i = 0;
+        q.bind(i++, runId);
+        for (RecordKey k : keys) {
+            q.bind(i++, k.seq());
+            q.bind(i++, k.path());
+        }
+    }
+
+    /** One record's summary, or empty. */
+    public Optional<RecordSummary> summary(String runId, RecordKey key) {
+        return read.withHandle(h -> summaries(h, runId, List.of(key)).stream().findFirst());
+    }
+
+    /** A settled source record of a run, with its state. */
+    public Optional<RecordRow> record(String runId, long seq) {
+        return record(runId, new RecordKey(seq, RecordPath.ROOT));
     }
 
     /** A settled record of a run, with its state. */
-    public Optional<RecordRow> record(String runId, long seq) {
-        return read.withHandle(h -> h.createQuery("SELECT * FROM records WHERE run_id = :r AND seq = :s").bind("r", runId).bind("s", seq)
-                .map((rs, ctx) -> new RecordRow(rs.getString("run_id"), rs.getLong("seq"), rs.getString("record_id"),
-                        RecordStatus.parse(rs.getString("status")), rs.getString("state"), rs.getString("error"), rs.getString("node")))
-                .findOne());
+    public Optional<RecordRow> record(String runId, RecordKey key) {
+        return read.withHandle(h -> h.createQuery("SELECT * FROM records WHERE run_id = :r AND seq = :s AND path = :p")
+                .bind("r", runId).bind("s", key.seq()).bind("p", key.path())
+                .map((rs, ctx) -> Store.recordRow(rs)).findOne());
+    }
+
+    /** The settled children of a record, in index order (at most {@code limit}). */
+    public List<RecordSummary> children(String runId, RecordKey parent, int limit) {
+        return read.withHandle(h -> {
+            List<RecordKey> keys = h.createQuery("""
+                    SELECT seq, path FROM records WHERE run_id = :r AND seq = :s AND path > :p AND path < :end
+                      AND length(path) = length(:p) + 7 ORDER BY path LIMIT :n""")
+                    .bind("r", runId).bind("s", parent.seq()).bind("p", parent.path()).bind("end", RecordPath.descendantsEnd(parent.path()))
+                    .bind("n", limit).map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).list();
+            return summaries(h, runId, keys);
+        });
     }
 
     /** A record's steps in the order they ran (possible for a record still in flight too). */
-    public List<StepRow> steps(String runId, long seq) {
-        return store.steps(runId, seq);
+    public List<StepRow> steps(String runId, RecordKey key) {
+        return store.steps(runId, key.seq(), key.path());
     }
 
     /** The remembered calls under these keys (missing keys are left out). */
@@ -255,20 +364,26 @@ public final class RunQueries {
         return out;
     }
 
-    /** The settled records just before and after {@code seq} in source order: [previous, next], each null at an end. */
-    public Long[] neighbours(String runId, long seq) {
-        return read.withHandle(h -> new Long[] {
-                h.createQuery("SELECT MAX(seq) FROM records WHERE run_id = :r AND seq < :s").bind("r", runId).bind("s", seq)
-                        .mapTo(Long.class).findOne().orElse(null),
-                h.createQuery("SELECT MIN(seq) FROM records WHERE run_id = :r AND seq > :s").bind("r", runId).bind("s", seq)
-                        .mapTo(Long.class).findOne().orElse(null)});
+    /** The settled records just before and after {@code key} in record order: [previous, next], each null at an end. */
+    public RecordKey[] neighbours(String runId, RecordKey key) {
+        return read.withHandle(h -> new RecordKey[] {
+                h.createQuery("""
+                        SELECT seq, path FROM records WHERE run_id = :r AND (seq < :s OR (seq = :s AND path < :p))
+                        ORDER BY seq DESC, path DESC LIMIT 1""")
+                        .bind("r", runId).bind("s", key.seq()).bind("p", key.path())
+                        .map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).findOne().orElse(null),
+                h.createQuery("""
+                        SELECT seq, path FROM records WHERE run_id = :r AND (seq > :s OR (seq = :s AND path > :p))
+                        ORDER BY seq, path LIMIT 1""")
+                        .bind("r", runId).bind("s", key.seq()).bind("p", key.path())
+                        .map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).findOne().orElse(null)});
     }
 
-    /** The first settled record with this id in a run (ids should be unique). */
-    public Optional<Long> seqOf(String runId, String recordId) {
+    /** The first settled record with this id in a run (ids should be unique; a child's is its parent's plus {@code /N}). */
+    public Optional<RecordKey> keyOf(String runId, String recordId) {
         ensureIndexes();
-        return read.withHandle(h -> h.createQuery("SELECT MIN(seq) FROM records WHERE run_id = :r AND record_id = :id")
-                .bind("r", runId).bind("id", recordId).mapTo(Long.class).findOne());
+        return read.withHandle(h -> h.createQuery("SELECT seq, path FROM records WHERE run_id = :r AND record_id = :id ORDER BY seq, path LIMIT 1")
+                .bind("r", runId).bind("id", recordId).map((rs, ctx) -> new RecordKey(rs.getLong(1), rs.getString(2))).findOne());
     }
 
     // ---- figures
@@ -306,7 +421,8 @@ public final class RunQueries {
     }
 
     /**
-     * How often each value of a field occurs in the settled records' state, most frequent first:
+     * How often each value of a field occurs in the settled records' state, most frequent first
+     * (an exploded record is left out: its children carry its fields):
      * {@code field} is a dotted path of plain names such as {@code grade.score}.
      */
     public List<ValueCount> valueCounts(String runId, String field, int limit) {
@@ -315,7 +431,7 @@ public final class RunQueries {
         }
         return read.withHandle(h -> h.createQuery("""
                 SELECT json_quote(json_extract(state, :p)) AS v, COUNT(*) AS n FROM records
-                WHERE run_id = :r AND state IS NOT NULL AND json_valid(state) GROUP BY v ORDER BY n DESC, v LIMIT :limit""")
+                WHERE run_id = :r AND status != 'exploded' AND state IS NOT NULL AND json_valid(state) GROUP BY v ORDER BY n DESC, v LIMIT :limit""")
                 .bind("p", "$." + field).bind("r", runId).bind("limit", limit)
                 .map((rs, ctx) -> new ValueCount(rs.getString(1), rs.getLong(2))).list());
     }

@@ -10,6 +10,7 @@ import dev.weft.run.StoredWorkflow;
 import dev.weft.store.CacheEntry;
 import dev.weft.store.Counters;
 import dev.weft.store.Reason;
+import dev.weft.store.RecordPath;
 import dev.weft.store.RecordRow;
 import dev.weft.store.RecordStatus;
 import dev.weft.store.RunQueries;
@@ -348,49 +349,47 @@ final class Dashboard {
 
     // ---- records
 
-    ObjectNode records(String id, String status, String node, String text, long after, int limit) {
+    ObjectNode records(String id, String status, String node, String text, String after, int limit) {
         return records(id, status, node, text, null, after, limit);
     }
 
-    /** A page of records; with {@code recordId}, just the record with that id (exact). */
-    ObjectNode records(String id, String status, String node, String text, String recordId, long after, int limit) {
+    /**
+     * A page of records in record order (a source record's children right after it); with
+     * {@code recordId}, just the record with that id (exact). {@code after} is a cursor: a source
+     * position (-1 for the start), or {@code N/0/2} inside a source record's children.
+     */
+    ObjectNode records(String id, String status, String node, String text, String recordId, String after, int limit) {
         RunRow r = run(id);
+        RunQueries.Cursor cursor = after == null || after.isBlank() ? RunQueries.Cursor.START : RunQueries.Cursor.parse(after);
+        if (cursor == null) throw ApiException.bad("`after` is a record position such as 17 or 17/0/2 (the `next` of a page), not '" + after + "'");
+        RunQueries.RecordPage page;
         if (blank(recordId) != null) {
-            Optional<Long> seq = queries.seqOf(id, recordId);
-            if (seq.isEmpty()) {
-                ObjectNode j = Json.obj();
-                j.putArray("records");
-                j.put("complete", true).put("scanned_to", -1).put("settled", r.counters().finished());
-                return j;
+            List<RunQueries.RecordSummary> one = queries.keyOf(id, recordId).flatMap(k -> queries.summary(id, k)).stream().toList();
+            page = new RunQueries.RecordPage(one, null, -1, true);
+        } else {
+            RecordStatus s = null;
+            if (blank(status) != null) {
+                try {
+                    s = RecordStatus.parse(status);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.bad("status is done, failed, filtered or exploded, not '" + status + "'");
+                }
             }
-            after = seq.get() - 1;
-            limit = 1;
-            status = null;
-            node = null;
-            text = null;
+            page = queries.records(id, new RunQueries.RecordFilter(s, blank(node), blank(text)), cursor, clamp(limit, 1, MAX_PAGE), 350);
         }
-        RecordStatus s = null;
-        if (blank(status) != null) {
-            try {
-                s = RecordStatus.parse(status);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.bad("status is done, failed or filtered, not '" + status + "'");
-            }
-        }
-        RunQueries.RecordPage page = queries.records(id, new RunQueries.RecordFilter(s, blank(node), blank(text)), after,
-                clamp(limit, 1, MAX_PAGE), 350);
-        if (blank(recordId) != null) page = new RunQueries.RecordPage(page.records(), null, page.scannedTo(), true);
         ObjectNode j = Json.obj();
         ArrayNode list = j.putArray("records");
         for (RunQueries.RecordSummary x : page.records()) {
             ObjectNode o = list.addObject();
-            o.put("seq", x.seq()).put("id", x.recordId()).put("status", x.status().label());
+            o.put("seq", x.seq()).put("key", x.key().toString()).put("id", x.recordId()).put("status", x.status().label());
+            if (!x.path().isEmpty()) o.put("path", RecordPath.shown(x.path())).put("depth", RecordPath.indexes(x.path()).size());
+            if (x.children() != null) o.put("children", x.children());
             if (x.node() != null) o.put("node", x.node());
             if (x.error() != null) o.put("error", x.error());
             o.put("updated_at", x.updatedAt()).put("steps", x.steps()).put("calls", x.calls()).put("cache_hits", x.cacheHits())
                     .put("tokens", x.tokens()).put("cost", x.cost()).put("millis", x.millis());
         }
-        if (page.next() != null) j.put("next", page.next());
+        if (page.next() != null) j.set("next", Json.M.valueToTree(page.next().json()));
         j.put("scanned_to", page.scannedTo());
         j.put("complete", page.complete());
         Counters c = r.counters();
@@ -398,36 +397,40 @@ final class Dashboard {
         return j;
     }
 
-    /** A record's trace: every node visit in order with its prompts, answers, verdicts, cache use, tokens, cost and the edge taken. */
+    /** A source record's trace. */
     ObjectNode record(String id, long seq) {
+        return record(id, new RunQueries.RecordKey(seq, RecordPath.ROOT));
+    }
+
+    /** A record's trace: every node visit in order with its prompts, answers, verdicts, cache use, tokens, cost and the edge taken; and its lineage. */
+    ObjectNode record(String id, RunQueries.RecordKey key) {
         RunRow r = run(id);
         GraphModel g = graphOf(r);
-        Optional<RecordRow> row = queries.record(id, seq);
-        List<StepRow> steps = walk(queries.steps(id, seq), g);
-        if (row.isEmpty() && steps.isEmpty()) throw ApiException.notFound("run " + id + " has no record #" + seq + " (yet)");
+        Optional<RecordRow> row = queries.record(id, key);
+        List<StepRow> steps = walk(queries.steps(id, key), g);
+        if (row.isEmpty() && steps.isEmpty()) throw ApiException.notFound("run " + id + " has no record #" + key + " (yet)");
         ObjectNode j = Json.obj();
         ObjectNode run = j.putObject("run");
         run.put("id", r.id()).put("workflow", r.workflowName()).put("status", r.statusLabel()).put("simulated", r.simulated());
         ObjectNode rec = j.putObject("record");
-        rec.put("seq", seq);
+        rec.put("seq", key.seq()).put("key", key.toString());
+        if (!key.path().isEmpty()) rec.put("path", RecordPath.shown(key.path()));
         JsonNode state = null;
         if (row.isPresent()) {
             RecordRow x = row.get();
             rec.put("id", x.recordId()).put("status", x.status().label());
             if (x.error() != null) rec.put("error", x.error());
             if (x.node() != null) rec.put("node", x.node());
+            if (x.children() != null) rec.put("children", x.children());
             state = Json.parseOrText(x.stateJson());
             rec.set("state", state);
         } else {
             rec.put("status", "in flight");
         }
-        Long[] near = queries.neighbours(id, seq);
-        if (near[0] != null) j.put("previous", near[0]);
-        if (near[1] != null) j.put("next", near[1]);
-        ObjectNode lineage = j.putObject("lineage");
-        lineage.put("source_position", seq);
-        lineage.putNull("parent");
-        lineage.putArray("children");
+        RunQueries.RecordKey[] near = queries.neighbours(id, key);
+        if (near[0] != null) j.set("previous", keyJson(near[0]));
+        if (near[1] != null) j.set("next", keyJson(near[1]));
+        j.set("lineage", lineage(id, key, row.orElse(null)));
 
         List<String> keys = new ArrayList<>();
         steps.forEach(s -> keys.addAll(s.cacheKeys()));
@@ -449,10 +452,10 @@ final class Dashboard {
             o.put("source", s.cacheKeys().isEmpty() ? "no model call" : s.calls() == 0 ? "cache hit" : s.cacheHits() == 0 ? "model call" : "mixed");
             ArrayNode calls = o.putArray("exchanges");
             for (int k = 0; k < s.cacheKeys().size(); k++) {
-                String key = s.cacheKeys().get(k);
+                String cacheKey = s.cacheKeys().get(k);
                 ObjectNode call = calls.addObject();
-                call.put("key", key);
-                CacheEntry e = entries.get(key);
+                call.put("key", cacheKey);
+                CacheEntry e = entries.get(cacheKey);
                 boolean cached = s.calls() == 0 || (s.cacheHits() > 0 && e != null && e.createdAt() < s.startedAt());
                 call.put("cached", cached);
                 if (e == null) {
@@ -492,6 +495,7 @@ final class Dashboard {
                     }
                     case FILTERED -> next.put("dropped", x.error() == null ? "filtered" : x.error());
                     case FAILED -> next.put("failed", x.error() == null ? "failed" : x.error());
+                    case EXPLODED -> next.put("exploded", x.children() == null ? 0 : x.children());
                 }
             } else {
                 next.put("pending", true);
@@ -500,6 +504,42 @@ final class Dashboard {
         ObjectNode totals = j.putObject("totals");
         totals.put("steps", steps.size()).put("tokens", tokens).put("cost", cost).put("millis", millis);
         return j;
+    }
+
+    /** A record's key as JSON: the source position as a number for a source record (as before children existed), else {@code "N/0/2"}. */
+    private static JsonNode keyJson(RunQueries.RecordKey k) {
+        return k.path().isEmpty() ? Json.M.valueToTree(k.seq()) : Json.M.valueToTree(k.toString());
+    }
+
+    /**
+     * Where a record comes from and what came of it: its source position, its parent (for a child of
+     * an explode) and its children (for an exploded record), each with its key, id and status.
+     */
+    private ObjectNode lineage(String id, RunQueries.RecordKey key, RecordRow row) {
+        ObjectNode l = Json.obj();
+        l.put("source_position", key.seq());
+        String parentPath = RecordPath.parent(key.path());
+        if (parentPath == null) {
+            l.putNull("parent");
+        } else {
+            RunQueries.RecordKey pk = new RunQueries.RecordKey(key.seq(), parentPath);
+            ObjectNode p = l.putObject("parent");
+            p.put("key", pk.toString());
+            queries.record(id, pk).ifPresent(pr -> p.put("id", pr.recordId()).put("status", pr.status().label()).put("node", pr.node()));
+            l.put("index", RecordPath.indexes(key.path()).get(RecordPath.indexes(key.path()).size() - 1));
+        }
+        ArrayNode children = l.putArray("children");
+        if (row != null && row.children() != null) {
+            l.put("children_count", row.children());
+            for (RunQueries.RecordSummary c : queries.children(id, key, MAX_PAGE)) {
+                ObjectNode o = children.addObject();
+                o.put("key", c.key().toString()).put("id", c.recordId()).put("status", c.status().label());
+                if (c.children() != null) o.put("children", c.children());
+                if (c.node() != null) o.put("node", c.node());
+                if (c.error() != null) o.put("error", c.error());
+            }
+        }
+        return l;
     }
 
     /**

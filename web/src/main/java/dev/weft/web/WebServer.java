@@ -7,6 +7,7 @@ import dev.weft.WeftException;
 import dev.weft.sink.OutputFormat;
 import dev.weft.store.RecordRow;
 import dev.weft.store.RecordStatus;
+import dev.weft.store.RunQueries;
 import dev.weft.store.RunRow;
 import dev.weft.store.Store;
 import dev.weft.template.Expression;
@@ -164,6 +165,7 @@ public final class WebServer implements AutoCloseable {
         r.get("/", ctx -> page(ctx, "runs.html"));
         r.get("/runs/{id}", ctx -> page(ctx, "run.html"));
         r.get("/runs/{id}/records/{seq}", ctx -> page(ctx, "record.html"));
+        r.get("/runs/{id}/records/{seq}/<path>", ctx -> page(ctx, "record.html"));
         r.get("/workflows", ctx -> page(ctx, "workflows.html"));
         r.get("/workflow", ctx -> page(ctx, "workflow.html"));
 
@@ -179,8 +181,9 @@ public final class WebServer implements AutoCloseable {
         r.get("/api/runs/{id}/progress", ctx -> json(ctx, dashboard.progress(ctx.pathParam("id"))));
         r.get("/api/runs/{id}/quality", ctx -> json(ctx, dashboard.quality(ctx.pathParam("id"))));
         r.get("/api/runs/{id}/records", ctx -> json(ctx, dashboard.records(ctx.pathParam("id"), ctx.queryParam("status"),
-                ctx.queryParam("node"), ctx.queryParam("q"), ctx.queryParam("id"), longParam(ctx, "after", -1), intParam(ctx, "limit", 50))));
-        r.get("/api/runs/{id}/records/{seq}", ctx -> json(ctx, dashboard.record(ctx.pathParam("id"), seqParam(ctx))));
+                ctx.queryParam("node"), ctx.queryParam("q"), ctx.queryParam("id"), ctx.queryParam("after"), intParam(ctx, "limit", 50))));
+        r.get("/api/runs/{id}/records/{seq}", ctx -> json(ctx, dashboard.record(ctx.pathParam("id"), keyParam(ctx, null))));
+        r.get("/api/runs/{id}/records/{seq}/<path>", ctx -> json(ctx, dashboard.record(ctx.pathParam("id"), keyParam(ctx, ctx.pathParam("path")))));
         r.get("/api/workflows", ctx -> json(ctx, dashboard.workflows()));
         r.get("/api/workflow", ctx -> json(ctx, dashboard.workflow(ctx.queryParam("path"))));
         r.sse("/api/runs/{id}/events", this::runEvents);
@@ -289,12 +292,11 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    private static long seqParam(Context ctx) {
-        try {
-            return Long.parseLong(ctx.pathParam("seq"));
-        } catch (NumberFormatException e) {
-            throw ApiException.bad("a record is named by its position, a whole number");
-        }
+    /** A record's address: its source position, then the child path of a child of an explode ({@code 17/0/2}). */
+    private static RunQueries.RecordKey keyParam(Context ctx, String path) {
+        RunQueries.RecordKey k = RunQueries.RecordKey.parse(ctx.pathParam("seq") + (path == null ? "" : "/" + path));
+        if (k == null) throw ApiException.bad("a record is named by its position, a whole number, and for a child its path (17/0/2)");
+        return k;
     }
 
     private static String version() {

@@ -26,7 +26,7 @@
   const reasonsBox = el("div", {id: "reasons"});
   const qualityBox = el("div", {id: "quality"});
   const qualityBtn = el("button", {id: "measure"}, "Measure lengths, diversity and languages");
-  const statusSel = el("select", {id: "rec-status"}, ["", "done", "failed", "filtered"].map(s => el("option", {value: s}, s || "any status")));
+  const statusSel = el("select", {id: "rec-status"}, ["", "done", "failed", "filtered", "exploded"].map(s => el("option", {value: s}, s || "any status")));
   const nodeSel = el("select", {id: "rec-node"}, el("option", {value: ""}, "any node"));
   const search = el("input", {type: "search", id: "rec-search", placeholder: "record id or text…", size: 28});
   const recBody = el("tbody", {id: "records-body"});
@@ -192,7 +192,7 @@
 
   async function openById(recordId) {
     const page = await get(api + "/records?" + new URLSearchParams({id: recordId}));
-    if (page.records.length) location.href = "/runs/" + encodeURIComponent(runId) + "/records/" + page.records[0].seq;
+    if (page.records.length) location.href = "/runs/" + encodeURIComponent(runId) + "/records/" + page.records[0].key;
   }
 
   // ---- progress chart
@@ -299,11 +299,12 @@
       if (!page.records.length) recBody.appendChild(el("tr", {}, el("td", {colspan: 10, class: "empty"},
         page.complete ? "No records match." : "No match in the records searched so far.")));
       for (const r of page.records) {
-        const link = "/runs/" + encodeURIComponent(runId) + "/records/" + r.seq;
-        recBody.appendChild(el("tr", {"data-seq": r.seq},
-          el("td", {class: "num"}, el("a", {href: link}, String(r.seq))),
-          el("td", {class: "mono"}, el("a", {href: link}, r.id)),
-          el("td", {}, badge(r.status)),
+        // A child of an explode (key 17/0/2) sits under its parent, indented by its depth.
+        const link = "/runs/" + encodeURIComponent(runId) + "/records/" + r.key;
+        recBody.appendChild(el("tr", {"data-seq": r.seq, "data-key": r.key, class: r.depth ? "child" : ""},
+          el("td", {class: "num"}, el("a", {href: link}, r.depth ? r.path : String(r.seq))),
+          el("td", {class: "mono", style: r.depth ? "padding-left: " + (r.depth * 1.2) + "em" : ""}, el("a", {href: link}, r.id)),
+          el("td", {}, badge(r.status), r.children !== undefined ? el("span", {class: "muted"}, " → " + fmt.n(r.children) + " children") : null),
           el("td", {}, r.node || (r.status === "done" ? "END" : "")),
           el("td", {class: "num"}, fmt.n(r.steps)),
           el("td", {class: "num"}, fmt.n(r.calls) + " / " + fmt.n(r.cache_hits)),
