@@ -48,6 +48,7 @@ class BrowserTest {
     String finished;
     String cached;
     String running;
+    String exploded;
 
     @BeforeAll
     void setUp(@TempDir Path dir) throws Exception {
@@ -67,6 +68,7 @@ class BrowserTest {
         var options = Dash.options(fast.baseUrl(), Map.of(Dash.KEY_ENV, Dash.SECRET));
         finished = dash.runLikeCli(dash.workflow(), options).runId();
         cached = dash.runLikeCli(dash.workflow(), options.withLimit(3L)).runId();
+        exploded = dash.runLikeCli(dash.explodeWorkflow(fast), dev.weft.run.RunOptions.defaults()).runId();
         running = dash.startRun(Map.of("workflow", dash.workflow().toString(), "source", "data/slow.jsonl", "concurrency", 2,
                 "model", List.of("writer.base_url=" + slow.baseUrl(), "critic.base_url=" + slow.baseUrl())));
 
@@ -96,7 +98,9 @@ class BrowserTest {
     }
 
     private WebDriverWait waitUpTo(long seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+        // Live pages draw their tables again as they refresh: an element found a moment ago may be gone; look again.
+        return (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     private WebElement await(By by) {
@@ -185,7 +189,7 @@ class BrowserTest {
         assertTrue(first.toUpperCase().contains("USER PROMPT") && first.contains("Topic: "), first);
         assertTrue(first.toUpperCase().contains("RESPONSE"), first);
         assertTrue(first.matches("(?s).*\\d+ in / \\d+ out tokens.*"), "tokens: " + first);
-        assertTrue(first.matches("(?s).*\\d+ ms.*"), "latency: " + first);
+        assertTrue(first.matches("(?s).*(\\d+ ms|\\d+\\.\\d+ s).*"), "latency: " + first); // seconds on a loaded machine
         assertTrue(first.contains("→ answer"), "the edge taken: " + first);
         WebElement grade = driver.findElement(By.cssSelector("#trace .step[data-node='grade']"));
         assertTrue(grade.getText().toUpperCase().contains("JUDGE VERDICT") && grade.getText().contains("score"), grade.getText());
@@ -197,6 +201,32 @@ class BrowserTest {
         await(By.cssSelector("#trace .step"));
         assertTrue(driver.findElement(By.cssSelector("#trace .step")).getText().contains("cache hit"));
         shot("record-cached");
+    }
+
+    @Test
+    void lineageLinksAChildToItsParentAndListsAParentsChildren() throws Exception {
+        open("/runs/" + exploded + "/records/0/1");
+        WebElement parent = await(By.cssSelector("#lineage-parent a"));
+        assertEquals("t0", parent.getText());
+        assertTrue(parent.getAttribute("href").endsWith("/runs/" + exploded + "/records/0"), parent.getAttribute("href"));
+        assertTrue(driver.findElement(By.id("record-id")).getText().contains("t0/1"));
+        assertTrue(driver.findElement(By.id("parent-link")).getAttribute("href").endsWith("/records/0"));
+        shot("record-child");
+
+        parent.click();
+        await(By.cssSelector("#lineage-children tr"));
+        List<WebElement> children = driver.findElements(By.cssSelector("#lineage-children tr"));
+        assertEquals(List.of("0/0", "0/1", "0/2"), children.stream().map(e -> e.getAttribute("data-key")).toList());
+        assertTrue(children.get(2).getText().contains("filtered") && children.get(2).getText().contains("duplicate of t0/0"),
+                children.get(2).getText());
+        assertTrue(driver.findElement(By.id("trace")).getText().contains("fanned out here into 3 children"));
+        shot("record-parent");
+
+        open("/runs/" + exploded);
+        // The table is drawn again as the page refreshes: look the rows up afresh each time.
+        awaitText(By.cssSelector("#records-body tr.child[data-key='0/2']"), "t0/2");
+        awaitText(By.cssSelector("#records-body tr[data-key='0']"), "3 children");
+        noAlert();
     }
 
     @Test

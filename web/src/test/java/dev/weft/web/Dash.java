@@ -10,6 +10,7 @@ import dev.weft.run.RunOptions;
 import dev.weft.run.RunResult;
 import dev.weft.run.Runner;
 import dev.weft.store.Store;
+import dev.weft.testkit.FakeModelServer;
 import dev.weft.template.TemplateEngine;
 import dev.weft.workflow.NodeKinds;
 import dev.weft.workflow.Overrides;
@@ -86,6 +87,51 @@ final class Dash implements AutoCloseable {
             if (in == null) throw new IOException("missing test resource " + name);
             Files.copy(in, to);
         }
+    }
+
+    /**
+     * A workflow whose records explode into questions that are answered and deduplicated (exact), in
+     * {@code split/}: t0 (rivers) makes three children, the third a duplicate of the first; t1 makes
+     * none (filtered); t2 makes two, the second a duplicate of t0's second.
+     */
+    Path explodeWorkflow(FakeModelServer fake) throws IOException {
+        Path dir = Files.createDirectories(folder.resolve("split"));
+        Files.writeString(dir.resolve("topics.jsonl"), """
+                {"id": "t0", "topic": "rivers"}
+                {"id": "t1", "topic": "deserts"}
+                {"id": "t2", "topic": "tides"}
+                """);
+        fake.answer("Questions about rivers", "Why do rivers meander?\nWhere does the Nile begin?\nWhy do rivers meander!");
+        fake.answer("Questions about deserts", "[]");
+        fake.answer("Questions about tides", "What causes tides?\nWhere does the Nile begin");
+        Path wf = dir.resolve("workflow.yaml");
+        Files.writeString(wf, """
+                name: lineage
+                models:
+                  writer: {provider: openai, model: w, base_url: "%s", retry_delay: 10ms}
+                source: {path: topics.jsonl, id: id}
+                nodes:
+                  ask:
+                    kind: llm
+                    model: writer
+                    prompt: "Questions about {{ topic }}, one per line."
+                    output: questions
+                  split:
+                    kind: explode
+                    items: questions
+                    as: question
+                  answer:
+                    kind: llm
+                    model: writer
+                    prompt: "Answer: {{ question }}"
+                  unique:
+                    kind: dedup
+                    field: question
+                edges:
+                  - ask -> split -> answer -> unique -> END
+                sink: {path: out.jsonl, map: {question: question, answer: answer}}
+                """.formatted(fake.baseUrl()));
+        return wf;
     }
 
     /** n topics, ids t000..; {@code special} (if not null) becomes the topic of the first record. */

@@ -33,43 +33,7 @@ class LineageApiTest {
     void setUp(@TempDir Path dir) throws Exception {
         fake = FakeModelServer.start();
         dash = Dash.start(dir);
-        Path folder = dash.folder.resolve("split");
-        Files.createDirectories(folder);
-        Files.writeString(folder.resolve("topics.jsonl"), """
-                {"id": "t0", "topic": "rivers"}
-                {"id": "t1", "topic": "deserts"}
-                {"id": "t2", "topic": "tides"}
-                """);
-        fake.answer("Questions about rivers", "Why do rivers meander?\nWhere does the Nile begin?\nWhy do rivers meander!");
-        fake.answer("Questions about deserts", "[]");
-        fake.answer("Questions about tides", "What causes tides?\nWhere does the Nile begin");
-        Path wf = folder.resolve("workflow.yaml");
-        Files.writeString(wf, """
-                name: lineage
-                models:
-                  writer: {provider: openai, model: w, base_url: "%s", retry_delay: 10ms}
-                source: {path: topics.jsonl, id: id}
-                nodes:
-                  ask:
-                    kind: llm
-                    model: writer
-                    prompt: "Questions about {{ topic }}, one per line."
-                    output: questions
-                  split:
-                    kind: explode
-                    items: questions
-                    as: question
-                  answer:
-                    kind: llm
-                    model: writer
-                    prompt: "Answer: {{ question }}"
-                  unique:
-                    kind: dedup
-                    field: question
-                edges:
-                  - ask -> split -> answer -> unique -> END
-                sink: {path: out.jsonl, map: {question: question, answer: answer}}
-                """.formatted(fake.baseUrl()));
+        Path wf = dash.explodeWorkflow(fake);
         var r = dash.runLikeCli(wf, RunOptions.defaults().withConcurrency(4));
         assertEquals(RunStatus.COMPLETED, r.status(), r.message());
         run = r.runId();

@@ -92,7 +92,7 @@
     } else if (n.dropped) {
       taken = el("div", {class: "edge-taken drop"}, "✕ dropped here: ", n.dropped);
     } else if (n.exploded !== undefined) {
-      taken = el("div", {class: "edge-taken"}, "⑂ fanned out here into " + fmt.n(n.exploded) + " children (see Lineage)");
+      taken = el("div", {class: "edge-taken"}, "→ fanned out here into " + fmt.n(n.exploded) + " children (see Lineage)");
     } else if (n.failed) {
       taken = el("div", {class: "edge-taken bad"}, "✕ the record failed here");
     } else if (n.pending) {
