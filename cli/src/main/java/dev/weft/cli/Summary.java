@@ -13,6 +13,11 @@ final class Summary {
     private Summary() {}
 
     static void print(PrintWriter out, RunRow run, List<NodeStats> nodes, List<Reason> failures, List<Reason> filtered) {
+        print(out, run, nodes, failures, filtered, new long[2]);
+    }
+
+    /** @param exploded how many records fanned out (explode), and into how many children */
+    static void print(PrintWriter out, RunRow run, List<NodeStats> nodes, List<Reason> failures, List<Reason> filtered, long[] exploded) {
         Counters c = run.counters();
         out.println("run       " + run.id() + (run.simulated() ? "   [SIMULATED: answers come from the offline simulator, not a model]" : ""));
         out.println("workflow  " + run.workflowName() + "  (" + run.workflowPath() + ")");
@@ -23,6 +28,10 @@ final class Summary {
                 + " (" + Format.seconds((run.finishedAt() - run.createdAt()) / 1000.0) + ")"));
         out.println("records   " + c.done() + " done · " + c.failed() + " failed · " + c.filtered() + " filtered"
                 + (run.total() == null ? "" : " · " + run.total() + " in source"));
+        if (exploded[0] > 0) {
+            out.println("explode   " + exploded[0] + (exploded[0] == 1 ? " record" : " records") + " fanned out into " + exploded[1]
+                    + " children; done, failed and filtered count the records that ended (children), not the records that fanned out");
+        }
         out.println("steps     " + c.steps() + " · model calls " + c.calls() + " · cache hits " + c.cacheHits() + " · retries " + c.retries());
         out.println("tokens    " + c.tokensIn() + " in · " + c.tokensOut() + " out · cost " + Format.cost(c.cost()));
         if (run.outputPath() != null) out.println("output    " + run.outputPath());
@@ -63,11 +72,12 @@ final class Summary {
         RunRow row = store.run(result.runId()).orElseThrow();
         if (row.status() != result.status()) row = row.withStatus(result.status(), result.message(), row.finishedAt(), row.updatedAt());
         print(out, row, store.nodeStats(result.runId()), store.reasons(result.runId(), dev.weft.store.RecordStatus.FAILED, 5),
-                store.reasons(result.runId(), dev.weft.store.RecordStatus.FILTERED, 5));
+                store.reasons(result.runId(), dev.weft.store.RecordStatus.FILTERED, 5), store.exploded(result.runId()));
     }
 
     static void print(PrintWriter out, dev.weft.store.Store store, String runId) {
         print(out, store.run(runId).orElseThrow(), store.nodeStats(runId),
-                store.reasons(runId, dev.weft.store.RecordStatus.FAILED, 5), store.reasons(runId, dev.weft.store.RecordStatus.FILTERED, 5));
+                store.reasons(runId, dev.weft.store.RecordStatus.FAILED, 5), store.reasons(runId, dev.weft.store.RecordStatus.FILTERED, 5),
+                store.exploded(runId));
     }
 }

@@ -151,6 +151,7 @@ class ExplodeResumeTest {
             }
             Cli.Result show = Cli.run("show", runId, "--db", db.toString());
             assertEquals(0, show.exit(), show.toString());
+            assertTrue(show.out().contains("explode   " + TOPICS + " records fanned out into " + (TOPICS * 4) + " children"), show.out());
         }
     }
 }

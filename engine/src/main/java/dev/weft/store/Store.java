@@ -203,6 +203,12 @@ public final class Store implements AutoCloseable {
                 .bind("r", runId).bind("k", kind).mapTo(Long.class).one());
     }
 
+    /** How many records of a run fanned out (explode) and into how many children in all: {records, children}. */
+    public long[] exploded(String runId) {
+        return read.withHandle(h -> h.createQuery("SELECT COUNT(*), COALESCE(SUM(children), 0) FROM records WHERE run_id = :r AND status = 'exploded'")
+                .bind("r", runId).map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
+    }
+
     /** The most common errors (status failed) or filter reasons (status filtered) of a run. */
     public List<Reason> reasons(String runId, RecordStatus status, int limit) {
         return read.withHandle(h -> h.createQuery("""
