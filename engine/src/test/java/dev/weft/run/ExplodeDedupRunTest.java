@@ -184,6 +184,27 @@ class ExplodeDedupRunTest {
         assertEquals(List.of("/000001/000001"), rows("n.db", "SELECT path FROM records WHERE record_id = '1/1/1'"));
     }
 
+    @Test
+    void explodingSomethingThatIsNoListFailsTheRecordAndSaysWhy() throws Exception {
+        RunResult r = run("""
+                name: not-a-list
+                source: {generate: 2}
+                nodes:
+                  make:
+                    kind: transform
+                    set: {things: "{'a': 1}", count: 3}
+                  split:
+                    kind: explode
+                    items: things
+                edges:
+                  - make -> split -> END
+                sink: {path: none.jsonl}
+                """, "bad.db", 2);
+        assertEquals(2, r.counters().failed());
+        assertEquals(List.of("node 'split': `items` (things) gave a mapping; it must give a list, or a text with one item per line"),
+                rows("bad.db", "SELECT DISTINCT error FROM records"));
+    }
+
     private static final String DEDUP_FLOW = """
             name: dedup-%1$s
             %2$s
