@@ -30,10 +30,10 @@ public interface StepContext {
      * never on timing. Do the expensive part of the step (say, an embedding) before calling it:
      * records pass this point one at a time.
      *
-     * @throws StepFailedException where records have no order (a workflow run as an agent's tool)
+     * @throws StepFailedException where records have no order (a workflow run inside a step: a workflow node, an agent's workflow tool)
      */
     default OrderedMemory awaitTurn() throws InterruptedException {
-        throw new StepFailedException("this node compares records with each other, which a workflow run as a tool (one record) cannot do");
+        throw new StepFailedException("this node compares records with each other, which a workflow run inside a step (a workflow node or an agent's workflow tool: one record at a time) cannot do");
     }
 
     /** How many times this record visited this node before (0 on the first visit). */
