@@ -293,6 +293,13 @@ class ExplodeDedupRunTest {
         assertEquals(3, r.counters().filtered());
         assertEquals(List.of("unique|3"), rows("exact.db", "SELECT node, COUNT(*) FROM records WHERE status = 'filtered' GROUP BY node"),
                 "drops are filtered at the dedup node");
+        try (Store store = Store.open(dir.resolve("exact.db"))) {
+            // The quality report's dedup figures count every child that reached the node, not its source record once.
+            assertEquals(7, store.reachedKind(r.runId(), "dedup"));
+            var unique = store.nodeDrops(r.runId()).stream().filter(n -> n.node().equals("unique")).findFirst().orElseThrow();
+            assertEquals(7, unique.reached());
+            assertEquals(3, unique.dropped());
+        }
     }
 
     @Test
