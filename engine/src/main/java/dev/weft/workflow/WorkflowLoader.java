@@ -557,6 +557,16 @@ public final class WorkflowLoader {
                     overrides == null ? null : new NodeOverrides(node, overrides));
             try {
                 Workflow w = inner.load();
+                // Such a workflow runs one record inside a step: nothing to fan out into, nothing to compare with.
+                for (NodeDef n : w.nodes().values()) {
+                    if (n.kind().equals("explode") || n.node().ordered()) {
+                        problems.add(s.location(), "node '" + node + "': workflow " + displayPath(p) + " has node '" + n.name()
+                                + "' (" + n.kind() + "), which " + (n.node().ordered() ? "compares records with each other" : "splits a record into several")
+                                + "; a workflow run " + (asTool ? "as a tool" : "by a node") + " handles one record at a time, so move '"
+                                + n.name() + "' into this workflow");
+                        return null;
+                    }
+                }
                 bundle.putAll(inner.bundle);
                 keptKeys.addAll(inner.keptKeys);
                 w.models().forEach(nestedModels::putIfAbsent);

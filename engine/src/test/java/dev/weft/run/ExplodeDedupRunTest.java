@@ -205,45 +205,6 @@ class ExplodeDedupRunTest {
                 rows("bad.db", "SELECT DISTINCT error FROM records"));
     }
 
-    @Test
-    void aWorkflowNodeCannotExplodeOrDedupItsOneRecordAndSaysSo() throws Exception {
-        Files.createDirectories(dir.resolve("sub"));
-        Files.writeString(dir.resolve("sub/split.yaml"), """
-                name: split
-                source: {generate: 1}
-                nodes:
-                  split: {kind: explode, items: "['a', 'b']", as: letter}
-                edges: [split -> END]
-                """);
-        Files.writeString(dir.resolve("sub/unique.yaml"), """
-                name: unique
-                source: {generate: 1}
-                nodes:
-                  unique: {kind: dedup, field: "'same'"}
-                edges: [unique -> END]
-                """);
-        Files.writeString(dir.resolve("ids.jsonl"), "{\"id\": \"0\"}\n{\"id\": \"1\"}\n");
-        RunResult r = run("""
-                name: calls
-                source: {path: ids.jsonl, id: id}
-                nodes:
-                  pick: {kind: transform, set: {which: "'split' if (id | int) == 0 else 'unique'"}}
-                  split: {kind: workflow, workflow: sub/split.yaml}
-                  unique: {kind: workflow, workflow: sub/unique.yaml}
-                edges:
-                  - {from: pick, to: split, when: "which == 'split'"}
-                  - {from: pick, to: unique, otherwise: true}
-                  - split -> END
-                  - unique -> END
-                """, "calls.db", 2);
-        assertEquals(2, r.counters().failed());
-        List<String> errors = rows("calls.db", "SELECT error FROM records ORDER BY seq");
-        assertTrue(errors.get(0).startsWith("node 'split': workflow 'split', node 'split' fans the record out into several, which a workflow"
-                + " run inside a step (one record) cannot do"), errors.get(0));
-        assertTrue(errors.get(1).startsWith("node 'unique': workflow 'unique', node 'unique': this node compares records with each other"),
-                errors.get(1));
-    }
-
     private static final String DEDUP_FLOW = """
             name: dedup-%1$s
             %2$s
