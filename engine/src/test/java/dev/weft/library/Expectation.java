@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  *   /verdict: [keep, drop]        # one of these values
  * distinct: [[/chosen, /rejected]] # optional: on every line these values differ
  * calls_offered: [/messages, /tools] # optional: every tool call in the chat names a tool of that list
+ * fan_out:                        # optional, for a workflow with an explode node: the run's records in the store
+ *   parents: 4                    # records that fanned out (status exploded)
+ *   children: [p1/0, p1/1, ...]   # every other record's id, in record order, whether kept, filtered or failed
+ *   id: /id                       # the output lines' ids (at this pointer) are some of these children, in the same order
  * </pre>
  *
  * Types: {@code text} (a string with a non-space character), {@code string}, {@code integer},
@@ -39,7 +43,14 @@ import java.util.regex.Pattern;
  * text), {@code tools} (OpenAI's {@code tools} list). Immutable.
  */
 record Expectation(int simulatedRecords, int serverMinRecords, Map<String, String> serverAnswers, Map<String, Object> fields,
-                   List<List<String>> distinct, List<String> callsOffered) {
+                   List<List<String>> distinct, List<String> callsOffered, FanOut fanOut) {
+
+    /**
+     * What an explode node must have made of the seed data: how many records fanned out, and the
+     * ids of all the others (so children = parents × items, with the ids `parent/0`, `parent/1`, ...).
+     */
+    record FanOut(int parents, List<String> children, String idPointer) {}
+
     private static final Pattern RANGE = Pattern.compile("(integer|number) (-?[0-9.]+)\\.\\.(-?[0-9.]+)");
 
     @SuppressWarnings("unchecked")
@@ -54,9 +65,16 @@ record Expectation(int simulatedRecords, int serverMinRecords, Map<String, Strin
         ((Map<String, Object>) server.getOrDefault("answers", Map.of())).forEach((k, v) -> answers.put(k, String.valueOf(v)));
         List<List<String>> distinct = new ArrayList<>();
         for (Object pair : (List<Object>) top.getOrDefault("distinct", List.of())) distinct.add((List<String>) pair);
+        FanOut fanOut = null;
+        if (top.get("fan_out") instanceof Map<?, ?> f) {
+            Map<String, Object> m = (Map<String, Object>) f;
+            List<String> children = new ArrayList<>();
+            for (Object c : (List<Object>) require(m, "children", file)) children.add(String.valueOf(c));
+            fanOut = new FanOut(((Number) require(m, "parents", file)).intValue(), children, String.valueOf(require(m, "id", file)));
+        }
         return new Expectation(((Number) require(simulate, "records", file)).intValue(),
                 ((Number) server.getOrDefault("min_records", 1)).intValue(), answers,
-                (Map<String, Object>) require(top, "fields", file), distinct, (List<String>) top.get("calls_offered"));
+                (Map<String, Object>) require(top, "fields", file), distinct, (List<String>) top.get("calls_offered"), fanOut);
     }
 
     private static Object require(Map<String, Object> m, String key, Path file) {
@@ -94,6 +112,32 @@ record Expectation(int simulatedRecords, int serverMinRecords, Map<String, Strin
                     if (!seen.add(line.at(pointer))) throw new AssertionError(where + ": " + pair + " should differ: " + line);
                 }
             }
+        }
+    }
+
+    /**
+     * Checks the run's records in the store against {@code fan_out}: the number of records that fanned
+     * out, every other record's id in record order, and that the output lines are those children, in
+     * order (a child the workflow dropped is simply not among the lines).
+     *
+     * @param records the run's records in record order, each as {record id, status}
+     */
+    void checkFanOut(String workflow, List<String[]> records, List<JsonNode> lines) {
+        long parents = records.stream().filter(r -> r[1].equals("exploded")).count();
+        List<String> children = records.stream().filter(r -> !r[1].equals("exploded")).map(r -> r[0]).toList();
+        if (parents != fanOut.parents()) throw new AssertionError(workflow + ": " + fanOut.parents() + " records should fan out, found " + parents);
+        if (!children.equals(fanOut.children())) {
+            throw new AssertionError(workflow + ": the fanned-out records should be " + fanOut.children() + ", found " + children);
+        }
+        int at = 0;
+        for (JsonNode line : lines) {
+            String id = line.at(fanOut.idPointer()).asText();
+            while (at < children.size() && !children.get(at).equals(id)) at++;
+            if (at == children.size()) {
+                throw new AssertionError(workflow + ": output line " + line.at(fanOut.idPointer()) + " at " + fanOut.idPointer()
+                        + " is not one of the fanned-out records " + children + " in their order");
+            }
+            at++;
         }
     }
 

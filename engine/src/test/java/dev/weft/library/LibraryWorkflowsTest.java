@@ -25,6 +25,11 @@ import dev.weft.yaml.YamlValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * covered as soon as it is added) validates, runs end to end on its seed data under the simulator
  * and against the HTTP test server, and writes the output its {@code expect.yaml} describes; a
  * second run against the server is served wholly from the cache. See {@link Expectation} for the
- * expectation file.
+ * expectation file. {@code -Dweft.library=NAME,NAME} limits a run of this test to those workflows.
  */
 class LibraryWorkflowsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +59,10 @@ class LibraryWorkflowsTest {
             folders.filter(f -> Files.isRegularFile(f.resolve("workflow.yaml"))).forEach(f -> names.add(f.getFileName().toString()));
         }
         assertTrue(names.size() >= 7, "the library holds at least the seven first workflows, found " + names);
-        return names.stream().sorted();
+        // -Dweft.library=NAME,NAME runs only those (while working on one workflow); unset, all of them
+        String only = System.getProperty("weft.library", "");
+        List<String> chosen = only.isBlank() ? names : List.of(only.split(","));
+        return names.stream().filter(chosen::contains).sorted();
     }
 
     private static Path repositoryRoot() {
@@ -100,8 +108,10 @@ class LibraryWorkflowsTest {
     void runsUnderTheSimulatorAndWritesTheExpectedRecords(String name) throws Exception {
         Expectation expect = Expectation.read(workflowFile(name).resolveSibling("expect.yaml"));
         Path out = dir.resolve("simulated.jsonl");
+        String runId;
         try (Store store = Store.open(dir.resolve("weft.db"))) {
             RunResult r = run(store, name, out, RunOptions.defaults().withSimulate(true), List.of());
+            runId = r.runId();
             assertEquals(RunStatus.COMPLETED, r.status(), r.message());
             assertEquals(0, r.counters().failed(), name + ": no record fails under the simulator");
             assertTrue(r.counters().calls() > 0, name + " calls its models");
@@ -109,6 +119,7 @@ class LibraryWorkflowsTest {
         List<JsonNode> lines = lines(out);
         assertEquals(expect.simulatedRecords(), lines.size(), name + ": output records under --simulate");
         expect.check(name, lines);
+        if (expect.fanOut() != null) expect.checkFanOut(name, records(runId), lines);
         assertTrue(Files.isRegularFile(out.resolveSibling("README.md")), "a dataset card is written beside the output");
     }
 
@@ -133,6 +144,7 @@ class LibraryWorkflowsTest {
             assertTrue(lines.size() >= expect.serverMinRecords(), name + ": at least " + expect.serverMinRecords()
                     + " records against the test server, found " + lines.size());
             expect.check(name, lines);
+            if (expect.fanOut() != null) expect.checkFanOut(name, records(r.runId()), lines);
 
             Path second = dir.resolve("second.jsonl");
             RunResult again = run(store, name, second, RunOptions.defaults(), models);
@@ -158,6 +170,19 @@ class LibraryWorkflowsTest {
         List<String> names = new ArrayList<>();
         if (models instanceof Map<?, ?> m) m.keySet().forEach(k -> names.add(k.toString()));
         return names;
+    }
+
+    /** The run's records in the store, in record order (a parent before its children), as {record id, status}. */
+    private List<String[]> records(String runId) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("weft.db"));
+             PreparedStatement q = c.prepareStatement("SELECT record_id, status FROM records WHERE run_id = ? ORDER BY seq, path")) {
+            q.setString(1, runId);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
+            }
+        }
+        return out;
     }
 
     private static List<JsonNode> lines(Path file) throws IOException {
