@@ -14,7 +14,7 @@ import dev.weft.model.ToolCall;
 import dev.weft.model.ToolSpec;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
  * in OpenAI's {@code tools} format, the final answer's text and the number of model calls.
  * Immutable and thread-safe.
  */
-public final class AgentKind implements NodeKind {
+public final class AgentKind extends AbstractNodeKind {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     static final int DEFAULT_MAX_STEPS = 10;
@@ -91,24 +91,10 @@ public final class AgentKind implements NodeKind {
             .optional("output", Shape.string("The field of that workflow whose value is the result (default: every field it wrote, as JSON)."))
             .build();
 
-    @Override
-    public String name() {
-        return "agent";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "A model calls tools (plugin tools or other workflows) over several steps; the conversation and answer are written to `output`.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public AgentKind() {
+        super("agent", 1,
+                "A model calls tools (plugin tools or other workflows) over several steps; the conversation and answer are written to `output`.",
+                SHAPE);
     }
 
     @Override

@@ -6,7 +6,7 @@ import dev.weft.model.ModelRequest;
 import dev.weft.model.ModelResponse;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
@@ -29,7 +29,7 @@ import java.util.Set;
  * is a chat {@code messages} list of {@code {role, content}} in speaking order, ready for
  * multi-turn SFT when the roles are named {@code user} and {@code assistant}.
  */
-public final class ConversationKind implements NodeKind {
+public final class ConversationKind extends AbstractNodeKind {
     private static final Shape.Obj ROLE = Shape.Obj.builder("One speaker.")
             .required("model", Shape.string("A model profile's name."))
             .optional("system", Shape.string("Who this role is and how it talks, as a template over the record."))
@@ -45,24 +45,10 @@ public final class ConversationKind implements NodeKind {
     /** Names the `until` condition may read besides record fields. */
     private static final Set<String> CONVERSATION_NAMES = Set.of("last", "turn", "speaker");
 
-    @Override
-    public String name() {
-        return "conversation";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Two or more roles, each with its own model and prompt, talk for N turns or until a condition holds.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public ConversationKind() {
+        super("conversation", 1,
+                "Two or more roles, each with its own model and prompt, talk for N turns or until a condition holds.",
+                SHAPE);
     }
 
     @Override

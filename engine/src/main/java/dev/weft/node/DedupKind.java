@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.embed.TextEmbedder;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.OrderedMemory;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
@@ -28,7 +28,7 @@ import java.util.Set;
  * the node in that order whatever the concurrency, so the kept set is the same in every run.
  * A dropped record is filtered with the reason "duplicate of ID (METHOD SIMILARITY)".
  */
-public final class DedupKind implements NodeKind {
+public final class DedupKind extends AbstractNodeKind {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> MINHASH_KEYS = List.of("shingle", "shingle_size", "permutations", "bands");
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -44,24 +44,10 @@ public final class DedupKind implements NodeKind {
             .optional("bands", Shape.integer(1L, 1024L, "minhash: LSH bands; divides permutations (default 32)."))
             .build();
 
-    @Override
-    public String name() {
-        return "dedup";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Drops records whose text duplicates an earlier kept record: exact, MinHash (Jaccard) or embedding (cosine); the same set in every run.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public DedupKind() {
+        super("dedup", 1,
+                "Drops records whose text duplicates an earlier kept record: exact, MinHash (Jaccard) or embedding (cosine); the same set in every run.",
+                SHAPE);
     }
 
     @Override

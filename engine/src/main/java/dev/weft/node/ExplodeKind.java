@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * record ("explode: no items"). At most {@code max} children; the items beyond are left out, and
  * the parent's record says how many.
  */
-public final class ExplodeKind implements NodeKind {
+public final class ExplodeKind extends AbstractNodeKind {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -41,24 +41,10 @@ public final class ExplodeKind implements NodeKind {
                     + RecordPath.MAX_CHILDREN + ")."))
             .build();
 
-    @Override
-    public String name() {
-        return "explode";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Fans a record out into child records, one per item of a list; each goes on through the graph on its own.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public ExplodeKind() {
+        super("explode", 1,
+                "Fans a record out into child records, one per item of a list; each goes on through the graph on its own.",
+                SHAPE);
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.weft.node;
 
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.Expression;
@@ -19,7 +19,7 @@ import java.util.Set;
  * reason. A rule is {@code keep: EXPR} (drop unless true) or {@code drop: EXPR} (drop if true),
  * with an optional {@code reason} template; several go under {@code rules:}.
  */
-public final class FilterKind implements NodeKind {
+public final class FilterKind extends AbstractNodeKind {
     private static final Shape.Obj RULE = Shape.Obj.builder("One rule.")
             .optional("keep", Shape.string("Keep the record only if this expression is true."))
             .optional("drop", Shape.string("Drop the record if this expression is true."))
@@ -29,24 +29,10 @@ public final class FilterKind implements NodeKind {
             .optional("rules", Shape.listOf(RULE, "Several rules, checked in order."))
             .build());
 
-    @Override
-    public String name() {
-        return "filter";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Drops records that break a rule; a dropped record is kept in the store with its reason.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public FilterKind() {
+        super("filter", 1,
+                "Drops records that break a rule; a dropped record is kept in the store with its reason.",
+                SHAPE);
     }
 
     @Override

@@ -4,7 +4,7 @@ import dev.weft.model.ChatMessage;
 import dev.weft.model.ModelProfile;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.Expression;
@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * An answer that does not parse or fit is shown to the model with what is wrong and asked again;
  * when the re-asks are spent, the record fails.
  */
-public final class JudgeKind implements NodeKind {
+public final class JudgeKind extends AbstractNodeKind {
     private static final String DEFAULT_SYSTEM = "You are a careful, strict judge. You answer with one JSON object and nothing else.";
     private static final Pattern SCALE = Pattern.compile("\\s*(-?\\d{1,9})\\s*\\.\\.\\s*(-?\\d{1,9})\\s*");
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
@@ -53,24 +53,10 @@ public final class JudgeKind implements NodeKind {
             .optional("retries", Shape.integer(0L, 10L, "How often an unusable answer is asked again (default 1)."))
             .build();
 
-    @Override
-    public String name() {
-        return "judge";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "A model grades the record with a validated verdict: a rubric score, scores per aspect, or a pairwise preference.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public JudgeKind() {
+        super("judge", 1,
+                "A model grades the record with a validated verdict: a rubric score, scores per aspect, or a pairwise preference.",
+                SHAPE);
     }
 
     @Override

@@ -6,7 +6,7 @@ import dev.weft.model.ModelRequest;
 import dev.weft.model.ModelResponse;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
@@ -26,7 +26,7 @@ import java.util.Set;
  * answers in JSON of that shape (as a judge's verdict, re-asked when it does not fit) and the field
  * holds the parsed object.
  */
-public final class LlmKind implements NodeKind {
+public final class LlmKind extends AbstractNodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
             .optional("model", Shape.string("A model profile's name."))
             .optional("models", Shape.listOf(Shape.string(null), "Several profiles answer the same prompt; the output maps profile to answer."))
@@ -37,24 +37,10 @@ public final class LlmKind implements NodeKind {
             .optional("retries", Shape.integer(0L, 10L, "With `schema`: how often an unusable answer is asked again (default 1)."))
             .build();
 
-    @Override
-    public String name() {
-        return "llm";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "A model (or several) answers a prompt; the answer text, or with `schema` the parsed JSON answer, is written to `output`.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public LlmKind() {
+        super("llm", 1,
+                "A model (or several) answers a prompt; the answer text, or with `schema` the parsed JSON answer, is written to `output`.",
+                SHAPE);
     }
 
     @Override

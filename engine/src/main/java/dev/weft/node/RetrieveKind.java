@@ -12,7 +12,7 @@ import dev.weft.retrieve.CorpusIndex;
 import dev.weft.retrieve.CorpusScan;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepFailedException;
 import dev.weft.spi.StepOutcome;
@@ -34,7 +34,7 @@ import java.util.Set;
  * called. Which passages a record got is remembered in the step cache, so a replay gets exactly the
  * same ones without embedding anything.
  */
-public final class RetrieveKind implements NodeKind {
+public final class RetrieveKind extends AbstractNodeKind {
     static final int DEFAULT_TOP_K = 3;
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private static final Shape.Obj CHUNK = Shape.Obj.builder("How the corpus is cut into passages, in characters.")
@@ -53,24 +53,10 @@ public final class RetrieveKind implements NodeKind {
             .optional("output", Shape.string("The field the passages are written to (default: the node's name)."))
             .build();
 
-    @Override
-    public String name() {
-        return "retrieve";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Finds the passages of a local corpus closest in meaning to a query (in-process embeddings, index kept in the store).";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public RetrieveKind() {
+        super("retrieve", 1,
+                "Finds the passages of a local corpus closest in meaning to a query (in-process embeddings, index kept in the store).",
+                SHAPE);
     }
 
     @Override

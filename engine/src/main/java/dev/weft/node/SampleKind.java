@@ -2,7 +2,7 @@ package dev.weft.node;
 
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.FieldRead;
@@ -20,31 +20,17 @@ import java.util.SplittableRandom;
  * mapping of value to weight. Seeded from (workflow seed, record id, node, visit): the same record
  * draws the same values in every run, resumed or not.
  */
-public final class SampleKind implements NodeKind {
+public final class SampleKind extends AbstractNodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
             .required("attributes", Shape.mapOf(Shape.either(null,
                     Shape.listOf(Shape.any(null), "Values drawn uniformly."),
                     Shape.mapOf(Shape.number(0.0, null, null), "Value: weight.")), "Attribute: values."))
             .build();
 
-    @Override
-    public String name() {
-        return "sample";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Draws attribute values (uniform or weighted), reproducibly per record.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public SampleKind() {
+        super("sample", 1,
+                "Draws attribute values (uniform or weighted), reproducibly per record.",
+                SHAPE);
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.weft.node;
 
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.Expression;
@@ -21,29 +21,15 @@ import java.util.Set;
  * from templates (a value containing <code>{{</code> or <code>{%</code> renders to text), or to
  * YAML numbers and booleans as they are. A constant text is an expression literal: {@code "'x'"}.
  */
-public final class TransformKind implements NodeKind {
+public final class TransformKind extends AbstractNodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
             .required("set", Shape.mapOf(Shape.any("An expression, a template (text with {{ }}), or a constant."), "Field: value."))
             .build();
 
-    @Override
-    public String name() {
-        return "transform";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Sets fields from expressions, templates or constants; no model call.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public TransformKind() {
+        super("transform", 1,
+                "Sets fields from expressions, templates or constants; no model call.",
+                SHAPE);
     }
 
     @Override

@@ -4,7 +4,7 @@ import dev.weft.graph.GraphChecker;
 import dev.weft.spi.DroppedRecordException;
 import dev.weft.spi.Node;
 import dev.weft.spi.NodeConfig;
-import dev.weft.spi.NodeKind;
+import dev.weft.spi.AbstractNodeKind;
 import dev.weft.spi.StepContext;
 import dev.weft.spi.StepOutcome;
 import dev.weft.template.Expression;
@@ -33,7 +33,7 @@ import java.util.TreeSet;
  * {@code --set} would. A record it drops is dropped here with its reason; one it fails fails here.
  * Immutable and thread-safe.
  */
-public final class WorkflowKind implements NodeKind {
+public final class WorkflowKind extends AbstractNodeKind {
     private static final Shape.Obj SHAPE = Shape.Obj.builder(null)
             .required("workflow", Shape.string("The workflow file to run, relative to this one."))
             .optional("input", Shape.mapOf(Shape.any("An expression, a template (text with {{ }}), or a constant."),
@@ -44,24 +44,10 @@ public final class WorkflowKind implements NodeKind {
                     "Changes to it, as --set would: dotted path (nodes.grade.rubric, seed) to value."))
             .build();
 
-    @Override
-    public String name() {
-        return "workflow";
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Runs another workflow file for the record, with field mapping in and out and overrides of its values.";
-    }
-
-    @Override
-    public Shape.Obj shape() {
-        return SHAPE;
+    public WorkflowKind() {
+        super("workflow", 1,
+                "Runs another workflow file for the record, with field mapping in and out and overrides of its values.",
+                SHAPE);
     }
 
     @Override
