@@ -227,6 +227,7 @@ public final class TemplateEngine {
 
     /** Field roots read outside any guard (so a guard elsewhere in the expression does not excuse them). */
     private static void countPlainReads(jinjava.de.odysseus.el.tree.Node n, Set<String> guards, Set<String> out) {
+        if (n == null) return; // an open end of a slice: items[:n], items[1:]
         if (n.getClass().getSimpleName().equals("AstMethod") && n.getCardinality() == 2) {
             jinjava.de.odysseus.el.tree.Node property = n.getChild(0);
             jinjava.de.odysseus.el.tree.Node params = n.getChild(1);
@@ -258,6 +259,7 @@ public final class TemplateEngine {
      * first parameter is x.
      */
     private static void collectGuarded(jinjava.de.odysseus.el.tree.Node n, Set<String> guards, Set<String> out) {
+        if (n == null) return; // an open end of a slice
         if (n.getClass().getSimpleName().equals("AstMethod") && n.getCardinality() == 2) {
             jinjava.de.odysseus.el.tree.Node property = n.getChild(0);
             jinjava.de.odysseus.el.tree.Node params = n.getChild(1);

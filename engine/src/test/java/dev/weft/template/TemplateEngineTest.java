@@ -94,6 +94,15 @@ class TemplateEngineTest {
         assertEquals(AT, expression("x").reads().get(0).at());
     }
 
+    @Test
+    void aSliceWithAnOpenEndReadsItsBoundsAndEvaluates() {
+        Map<String, Object> state = Map.of("tags", List.of("a", "b", "c"), "n", 2);
+        assertEquals(List.of("a", "b"), ENGINE.evaluate(expression("tags[:n]"), state));
+        assertEquals(List.of("b", "c"), ENGINE.evaluate(expression("tags[1:]"), state));
+        assertEquals(List.of("tags", "n"), expression("tags[:n]").reads().stream().map(FieldRead::field).toList());
+        assertEquals(List.of("tags", "n"), reads(template("{% for t in tags[:n] %}{{ t }}{% endfor %}")));
+    }
+
     // ---- reads()
 
     @Test
