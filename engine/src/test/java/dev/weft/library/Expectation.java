@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  *   id: /id                       # the output lines' ids (at this pointer) are some of these children, in the same order
  * </pre>
  *
- * Types: {@code text} (a string with a non-space character), {@code string}, {@code integer},
+ * Types: {@code text} (a string with a non-space character), {@code matches REGEX} (a string the
+ * whole of which matches the Java regular expression, e.g. an exploded record's id
+ * {@code matches pd-0[1-3]/[0-9]+/[0-9]+}), {@code string}, {@code integer},
  * {@code integer A..B}, {@code number}, {@code number A..B}, {@code boolean}, {@code list}
  * (non-empty), {@code object}, {@code chat} (a non-empty list of messages with a role and text
  * content, or OpenAI tool calls), {@code tool-chat} (a chat in OpenAI's tool-use format with at
@@ -162,6 +164,10 @@ record Expectation(int simulatedRecords, int serverMinRecords, Map<String, Strin
             return allowed.stream().map(String::valueOf).anyMatch(a -> a.equals(v.asText())) && v.isValueNode() ? null : "should be one of " + allowed;
         }
         String t = String.valueOf(type);
+        if (t.startsWith("matches ")) {
+            String regex = t.substring("matches ".length());
+            return v.isTextual() && Pattern.compile(regex).matcher(v.asText()).matches() ? null : "should match " + regex;
+        }
         Matcher range = RANGE.matcher(t);
         if (range.matches()) {
             boolean integer = range.group(1).equals("integer");
