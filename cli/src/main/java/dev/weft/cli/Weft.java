@@ -26,6 +26,8 @@ public final class Weft implements Runnable {
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // The embedding runtime (DJL, behind dedup and retrieve) warns on every start that it finds no GPU: Weft runs it on the CPU.
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
         System.exit(execute(args));
     }
 
