@@ -22,7 +22,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jinjava.de.odysseus.el.tree.FunctionNode;
@@ -45,7 +47,19 @@ public final class TemplateEngine {
     /** The features Jinjava's own parser has (JUEL's default profile), so that `pairs.items()` checks as it renders. */
     private final ExtendedSyntaxBuilder syntax = new ExtendedSyntaxBuilder(Builder.Feature.METHOD_INVOCATIONS, Builder.Feature.VARARGS);
 
+    /** Bounds the parse caches, should a caller make templates without end. */
+    private static final int MAX_CACHED = 10_000;
+    private final ConcurrentHashMap<String, CompiledTemplate> templates = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Optional<FieldPath>> paths = new ConcurrentHashMap<>();
+    /** False only in tests, to compare the parse cache and the fast paths with Jinjava itself. */
+    private final boolean fastPaths;
+
     public TemplateEngine() {
+        this(true);
+    }
+
+    TemplateEngine(boolean fastPaths) {
+        this.fastPaths = fastPaths;
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withNestedInterpretationEnabled(false)
                 .withFailOnUnknownTokens(false)
@@ -105,11 +119,21 @@ public final class TemplateEngine {
         return new Expression(source, dedupe(reads));
     }
 
+    /**
+     * Renders a template for one record. A template is parsed once (and kept, see
+     * {@link CompiledTemplate}); one that only substitutes plain values skips the interpreter.
+     */
     public String render(Template template, Map<String, ?> state) {
+        CompiledTemplate compiled = fastPaths ? compiled(template.source()) : null;
+        if (compiled != null) {
+            // Jinjava limits output by UTF-8 bytes; at most 3 per char, so below a third no limit is near.
+            String out = compiled.substitute(state, jinjava.getGlobalConfig().getMaxOutputSize() / 3);
+            if (out != null) return out;
+        }
         JinjavaInterpreter interpreter = interpreter(state);
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
-            String out = interpreter.render(template.source());
+            String out = compiled != null && compiled.root != null ? interpreter.render(compiled.root) : interpreter.render(template.source());
             failOnFatal(interpreter.getErrors());
             return out;
         } catch (com.hubspot.jinjava.interpret.TemplateSyntaxException e) { // as Jinjava's renderForResult reports them
@@ -123,17 +147,62 @@ public final class TemplateEngine {
         }
     }
 
+    /** What the substitution fast path alone renders, or null where it leaves the template to Jinjava. For tests. */
+    String substituted(Template template, Map<String, ?> state) {
+        return compiled(template.source()).substitute(state, jinjava.getGlobalConfig().getMaxOutputSize() / 3);
+    }
+
+    /** What the field-read fast path alone gives, or {@link FieldPath#NOT_PLAIN}. For tests. */
+    Object readPlainly(Expression expression, Map<String, ?> state) {
+        FieldPath path = fieldPath(expression.source());
+        return path == null ? FieldPath.NOT_PLAIN : path.read(state);
+    }
+
+    /** The parsed form of a template's source, made once per distinct source (a workflow has few). */
+    private CompiledTemplate compiled(String source) {
+        CompiledTemplate c = templates.get(source);
+        if (c != null) return c;
+        JinjavaInterpreter parser = interpreter(Map.of());
+        Node root = parser.parse(source);
+        c = CompiledTemplate.of(parser.getErrors().isEmpty() ? root : null, this::fieldPath);
+        if (templates.size() < MAX_CACHED) templates.putIfAbsent(source, c);
+        return c;
+    }
+
+    /** The field path an expression only reads, or null; remembered per distinct source. */
+    private FieldPath fieldPath(String expression) {
+        Optional<FieldPath> p = paths.get(expression);
+        if (p != null) return p.orElse(null);
+        FieldPath path;
+        try {
+            path = FieldPath.of(expression, syntax.build("#{" + expression + "}").getRoot());
+        } catch (RuntimeException unparsable) {
+            path = null; // Jinjava reports it when it evaluates
+        }
+        if (paths.size() < MAX_CACHED) paths.putIfAbsent(expression, Optional.ofNullable(path));
+        return path;
+    }
+
     /**
      * An interpreter over a child of the global context: the filters, functions and tags resolve
      * through the parent, so nothing is copied or registered per call (Jinjava's own
      * renderForResult / newInterpreter copy the global context and re-register every library).
+     * The context copies the bindings into its own scope, so the state is never written.
      */
     private JinjavaInterpreter interpreter(Map<String, ?> state) {
-        Context context = new Context(jinjava.getGlobalContext(), bindings(state), jinjava.getGlobalConfig().getDisabled());
+        Context context = new Context(jinjava.getGlobalContext(), state, jinjava.getGlobalConfig().getDisabled());
         return jinjava.getGlobalConfig().getInterpreterFactory().newInstance(jinjava, context, jinjava.getGlobalConfig());
     }
 
+    /** Evaluates an expression for one record; a plain field read skips the interpreter. */
     public Object evaluate(Expression expression, Map<String, ?> state) {
+        if (fastPaths) {
+            FieldPath path = fieldPath(expression.source());
+            if (path != null) {
+                Object v = path.read(state);
+                if (v != FieldPath.NOT_PLAIN) return v;
+            }
+        }
         JinjavaInterpreter interpreter = interpreter(state);
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
@@ -152,10 +221,6 @@ public final class TemplateEngine {
     /** Jinja's truth: empty strings, lists and zero are false. */
     public static boolean truthy(Object value) {
         return ObjectTruthValue.evaluate(value);
-    }
-
-    private static Map<String, Object> bindings(Map<String, ?> state) {
-        return new LinkedHashMap<>(state);
     }
 
     private static void failOnFatal(List<TemplateError> errors) {
