@@ -10,7 +10,12 @@ import dev.weft.model.ModelResponse;
 import dev.weft.model.ToolCall;
 import dev.weft.model.ToolSpec;
 import dev.weft.workflow.NodeDef;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.weft.internal.Digests;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -22,50 +27,75 @@ import java.util.Map;
  * The content address of a model call: SHA-256 over the node's kind, version and configuration,
  * the profile's generation parameters, the fully rendered request, and which sample it is (record
  * id, visit, call within the step). Runtime knobs (where the server is, concurrency, limits,
- * prices) and secrets never enter it. Stateless; thread-safe.
+ * prices) and secrets never enter it. The fields are hashed in a fixed order, each string as its
+ * length and bytes, so different fields never give the same bytes ("v2" keys: a store written by
+ * an earlier version misses its cache once). Thread-safe.
  */
 final class CacheKeys {
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /** Digests that have taken in a node's (and profile's) part of the key; cloned per key. */
+    private static final ConcurrentHashMap<Prefix, MessageDigest> PREFIXES = new ConcurrentHashMap<>();
 
     private CacheKeys() {}
 
     /**
      * The request as canonical JSON: the cache key's "request" and the trace's record of it. Tool
      * calls, tool results and offered tools appear only when present, so a request without them
-     * has the same JSON (and key) it always had.
+     * has the same JSON (and key) it always had. Written field by field in name order (what
+     * {@code ORDER_MAP_ENTRIES_BY_KEYS} gives a map of the same entries) rather than through maps.
      */
     static String requestJson(ModelRequest request) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        List<Map<String, Object>> messages = new ArrayList<>();
-        for (ChatMessage m : request.messages()) {
-            Map<String, Object> msg = new LinkedHashMap<>();
-            msg.put("role", m.role().name().toLowerCase());
-            msg.put("content", m.text());
-            if (!m.toolCalls().isEmpty()) msg.put("tool_calls", calls(m.toolCalls()));
-            if (m.toolCallId() != null) {
-                msg.put("tool_call_id", m.toolCallId());
-                msg.put("name", m.toolName());
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = CANONICAL.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            if (request.answerSchema() != null) {
+                g.writeFieldName("answer_schema");
+                g.writeTree(request.answerSchema());
             }
-            messages.add(msg);
-        }
-        r.put("messages", messages);
-        if (request.answerSchema() != null) r.put("answer_schema", request.answerSchema());
-        if (!request.tools().isEmpty()) {
-            List<Map<String, Object>> tools = new ArrayList<>();
-            for (ToolSpec t : request.tools()) {
-                Map<String, Object> spec = new LinkedHashMap<>();
-                spec.put("name", t.name());
-                spec.put("description", t.description());
-                spec.put("parameters", t.parameters());
-                tools.add(spec);
+            g.writeArrayFieldStart("messages");
+            for (ChatMessage m : request.messages()) {
+                g.writeStartObject();
+                g.writeStringField("content", m.text());
+                if (m.toolCallId() != null) g.writeStringField("name", m.toolName());
+                g.writeStringField("role", m.role().name().toLowerCase());
+                if (m.toolCallId() != null) g.writeStringField("tool_call_id", m.toolCallId());
+                if (!m.toolCalls().isEmpty()) {
+                    g.writeFieldName("tool_calls");
+                    writeCalls(g, m.toolCalls());
+                }
+                g.writeEndObject();
             }
-            r.put("tools", tools);
-        }
-        try {
-            return CANONICAL.writeValueAsString(r);
+            g.writeEndArray();
+            if (!request.tools().isEmpty()) {
+                g.writeArrayFieldStart("tools");
+                for (ToolSpec t : request.tools()) {
+                    g.writeStartObject();
+                    g.writeStringField("description", t.description());
+                    g.writeStringField("name", t.name());
+                    g.writeFieldName("parameters");
+                    g.writeTree(t.parameters());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        return out.toString();
+    }
+
+    private static void writeCalls(JsonGenerator g, List<ToolCall> calls) throws IOException {
+        g.writeStartArray();
+        for (ToolCall c : calls) {
+            g.writeStartObject();
+            g.writeStringField("arguments", c.arguments());
+            g.writeStringField("id", c.id());
+            g.writeStringField("name", c.name());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     private static List<Map<String, Object>> calls(List<ToolCall> calls) {
@@ -117,39 +147,90 @@ final class CacheKeys {
      * does not depend on which model asked.
      */
     static String toolKey(NodeDef node, String recordId, int visit, int modelCalls, int toolCall, String tool, String input) {
-        Map<String, Object> k = nodeAndSample(node, recordId, visit, modelCalls);
-        k.put("tool", tool);
-        k.put("input", input);
-        k.put("tool_call", toolCall);
-        return hash(k);
+        MessageDigest d = start(node, null);
+        text(d, recordId);
+        number(d, visit);
+        number(d, modelCalls);
+        text(d, tool);
+        text(d, input);
+        number(d, toolCall);
+        return HexFormat.of().formatHex(d.digest());
     }
 
     static String key(NodeDef node, ModelProfile profile, String requestJson, String recordId, int visit, int call) {
-        Map<String, Object> k = nodeAndSample(node, recordId, visit, call);
-        k.put("generation", profile.generationParameters());
-        k.put("request", requestJson);
-        return hash(k);
+        MessageDigest d = start(node, profile);
+        text(d, requestJson);
+        text(d, recordId);
+        number(d, visit);
+        number(d, call);
+        return HexFormat.of().formatHex(d.digest());
     }
 
-    /** What every key holds: the node (name, kind and version, configuration) and which sample it is. */
-    private static Map<String, Object> nodeAndSample(NodeDef node, String recordId, int visit, int call) {
-        Map<String, Object> k = new LinkedHashMap<>();
-        k.put("node_name", node.name());
-        k.put("kind", node.kind());
-        k.put("kind_version", node.kindVersion());
-        k.put("node", node.identity());
-        k.put("record", recordId);
-        k.put("visit", visit);
-        k.put("call", call);
-        return k;
-    }
-
-    /** SHA-256 of the key's canonical JSON (entries sorted by name, so insertion order does not matter). */
-    private static String hash(Map<String, Object> k) {
+    /**
+     * A digest that has already taken in what every key of this node (and profile) shares: the
+     * kind of key, the node's name, kind and version and configuration, and the profile's
+     * generation parameters. Kept per node and profile object, and cloned for each key.
+     */
+    private static MessageDigest start(NodeDef node, ModelProfile profile) {
+        Prefix p = new Prefix(node, profile);
+        MessageDigest prefix = PREFIXES.get(p);
+        if (prefix == null) {
+            prefix = Digests.sha256();
+            text(prefix, profile == null ? "weft tool key v2" : "weft model key v2");
+            text(prefix, node.name());
+            text(prefix, node.kind());
+            number(prefix, node.kindVersion());
+            text(prefix, node.identity());
+            if (profile != null) {
+                try {
+                    text(prefix, CANONICAL.writeValueAsString(profile.generationParameters()));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            // Node and profile objects live as long as their run; a long-lived process (the
+            // dashboard) makes new ones for every run, so the map is emptied now and then.
+            if (PREFIXES.size() >= 1024) PREFIXES.clear();
+            PREFIXES.put(p, prefix);
+        }
         try {
-            return HexFormat.of().formatHex(Digests.sha256(CANONICAL.writeValueAsBytes(k)));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+            return (MessageDigest) prefix.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("this Java runtime's SHA-256 cannot be cloned", e);
+        }
+    }
+
+    /**
+     * A string as its UTF-8 length and bytes, so that the concatenation of fields is injective
+     * (no two different field lists give the same bytes); null has its own length, -1.
+     */
+    private static void text(MessageDigest d, String s) {
+        if (s == null) {
+            number(d, -1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        number(d, b.length);
+        d.update(b);
+    }
+
+    private static void number(MessageDigest d, int n) {
+        d.update((byte) (n >>> 24));
+        d.update((byte) (n >>> 16));
+        d.update((byte) (n >>> 8));
+        d.update((byte) n);
+    }
+
+    /** A node and a profile, by identity (their equals compares whole configurations). */
+    private record Prefix(NodeDef node, ModelProfile profile) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Prefix p && p.node == node && p.profile == profile;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(node) * 31 + System.identityHashCode(profile);
         }
     }
 }
