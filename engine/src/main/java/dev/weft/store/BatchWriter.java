@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -21,11 +22,16 @@ import org.jdbi.v3.core.Jdbi;
  * The store's only writer: one platform thread that drains queued writes and commits them in one
  * transaction per batch. One writer means SQLite never sees two write transactions from this
  * process, and batching turns thousands of small inserts a second into a few commits.
- * Writes are applied in the order they were queued. Thread-safe.
+ * Writes are applied in the order they were queued. The queue is bounded by the memory its rows
+ * hold ({@link #QUEUED_KB}) as well as by their number: should the writer fall behind, the
+ * threads that submit wait for it instead of filling the heap. Thread-safe.
  */
 final class BatchWriter implements AutoCloseable {
     private static final int MAX_BATCH = 2000;
+    /** About how much queued rows may hold, in KiB (a row's strings, estimated; see {@link Prepared#kib}). */
+    static final int QUEUED_KB = 32 * 1024;
     private final LinkedBlockingQueue<Consumer<Handle>> queue = new LinkedBlockingQueue<>(100_000);
+    private final Semaphore room = new Semaphore(QUEUED_KB);
     private final Jdbi jdbi;
     private final String dbPath;
     private final Thread thread;
@@ -44,6 +50,11 @@ final class BatchWriter implements AutoCloseable {
         if (closed) throw new StoreException("the store is closed", null);
         if (!thread.isAlive()) throw new StoreException("cannot write to " + dbPath + ": the store's writer stopped", null);
         try {
+            int kib = kib(write);
+            // Bounded waits: should the writer thread ever die, it never makes room again.
+            while (!room.tryAcquire(kib, 1, TimeUnit.SECONDS)) {
+                if (!thread.isAlive()) throw new StoreException("cannot write to " + dbPath + ": the store's writer stopped", null);
+            }
             queue.put(write);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -87,8 +98,25 @@ final class BatchWriter implements AutoCloseable {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
-    /** A write through a statement prepared once per SQL text and kept open across batches. */
-    record Prepared(String sql, Binder binder) implements Consumer<Handle> {
+    private static int kib(Consumer<Handle> write) {
+        return write instanceof Prepared p ? p.kib() : write instanceof Flush ? 0 : 1;
+    }
+
+    /**
+     * A write through a statement prepared once per SQL text and kept open across batches.
+     *
+     * @param chars the characters of the row's strings, for the queue's memory bound
+     */
+    record Prepared(String sql, Binder binder, long chars) implements Consumer<Handle> {
+        Prepared(String sql, Binder binder) {
+            this(sql, binder, 0);
+        }
+
+        /** What the row holds while queued, in KiB: its strings (up to 2 bytes a char) and the objects around them. */
+        int kib() {
+            return (int) Math.min(QUEUED_KB, 1 + (2 * chars + 512) / 1024);
+        }
+
         @Override
         public void accept(Handle h) {
             throw new UnsupportedOperationException("applied by the writer loop");
@@ -129,10 +157,13 @@ final class BatchWriter implements AutoCloseable {
                     }
                 }
                 // Only now is the batch committed (or given up after a failure, which flush() then
-                // reports): release whoever waits in flush().
-                batch.forEach(w -> {
+                // reports): release whoever waits in flush(), and the room the batch held.
+                int freed = 0;
+                for (Consumer<Handle> w : batch) {
                     if (w instanceof Flush f) f.complete(null);
-                });
+                    freed += kib(w);
+                }
+                room.release(freed);
                 batch.clear();
                 if (closed && queue.isEmpty()) return;
             }

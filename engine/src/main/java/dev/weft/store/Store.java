@@ -27,6 +27,7 @@ public final class Store implements AutoCloseable {
     private final HikariDataSource readers;
     private final Jdbi read;
     private final BatchWriter writer;
+    private final CacheReads cacheReads;
 
     private Store(Path file) {
         this.file = file;
@@ -52,6 +53,7 @@ public final class Store implements AutoCloseable {
         this.readers = new HikariDataSource(hc);
         this.read = Jdbi.create(readers);
         this.writer = new BatchWriter(writeJdbi, file.toString());
+        this.cacheReads = new CacheReads(ds, file.toString(), 4);
     }
 
     /** Opens (and creates if needed) the store at {@code file}, e.g. {@code .weft/weft.db}. */
@@ -237,7 +239,7 @@ public final class Store implements AutoCloseable {
             if (r.children() == null) ps.setNull(9, java.sql.Types.INTEGER);
             else ps.setInt(9, r.children());
             ps.setLong(10, now);
-        }));
+        }, chars(r.stateJson(), r.error(), r.recordId(), r.path())));
     }
 
     /** Forgets a source record's earlier failure, so that a resumed run tries it again. */
@@ -281,7 +283,7 @@ public final class Store implements AutoCloseable {
             ps.setString(15, String.join(",", s.cacheKeys()));
             ps.setString(16, s.error());
             ps.setString(17, s.note());
-        }));
+        }, chars(s.error(), s.note(), s.path()) + 65L * s.cacheKeys().size()));
     }
 
     /**
@@ -328,12 +330,12 @@ public final class Store implements AutoCloseable {
 
     /**
      * Just the remembered answer for a key: the hot path of every model step, so it reads only
-     * the columns a step needs (the stored request can be kilobytes).
+     * the columns a step needs (the stored request can be kilobytes), through {@link CacheReads}.
+     * It sees every answer in the store when the first lookup ran and every one this object has
+     * written since; an answer another process writes meanwhile is seen by the next run.
      */
     public Optional<CachedAnswer> cachedAnswer(String key) {
-        return read.withHandle(h -> h.createQuery("SELECT response, tokens_in, tokens_out FROM cache WHERE key = :k").bind("k", key)
-                .map((rs, ctx) -> new CachedAnswer(rs.getString(1), rs.getInt(2), rs.getInt(3)))
-                .findOne());
+        return cacheReads.get(key);
     }
 
     /** A remembered answer and its token counts. Immutable. */
@@ -350,6 +352,7 @@ public final class Store implements AutoCloseable {
     /** Remembers an answer; {@code replace} overwrites an older answer under the same key (--no-cache). */
     public void cachePut(CacheEntry e, boolean replace) {
         String verb = replace ? "INSERT OR REPLACE" : "INSERT OR IGNORE";
+        cacheReads.added(e.key());
         writer.submit(new BatchWriter.Prepared(verb + """
                  INTO cache (key, profile, provider, model, request, response, tokens_in, tokens_out, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", ps -> {
@@ -362,7 +365,7 @@ public final class Store implements AutoCloseable {
             ps.setInt(7, e.tokensIn());
             ps.setInt(8, e.tokensOut());
             ps.setLong(9, e.createdAt());
-        }));
+        }, chars(e.requestJson(), e.responseText())));
     }
 
     /** Runs one write in the writer's order; for callers with a write of their own. */
@@ -373,7 +376,15 @@ public final class Store implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
+        cacheReads.close();
         readers.close();
+    }
+
+    /** The characters of a row's longer strings, for the writer queue's memory bound. */
+    private static long chars(String... strings) {
+        long n = 0;
+        for (String s : strings) n += s == null ? 0 : s.length();
+        return n;
     }
 
     private static List<String> splitKeys(String s) {
