@@ -30,17 +30,17 @@ final class CompiledTemplate {
 
     /**
      * @param root  Jinjava's parse of the template, or null if it reported errors
-     * @param paths the field path an expression reads (null if it does anything else); given
-     *              {@code {{ }}}'s inner expression
+     * @param fast the fast form of an expression (null if none), given {@code {{ }}}'s inner
+     *             expression; only field reads are substituted
      */
-    static CompiledTemplate of(Node root, Function<String, FieldPath> paths) {
+    static CompiledTemplate of(Node root, Function<String, FastExpression> fast) {
         if (root == null) return new CompiledTemplate(null, null);
         List<Object> pieces = new ArrayList<>();
         for (Node n : root.getChildren()) {
             if (n instanceof TextNode && n.getMaster() instanceof TextToken t && n.getChildren().isEmpty()) {
                 pieces.add(t.output());
             } else if (n instanceof ExpressionNode && n.getMaster() instanceof ExpressionToken e && n.getChildren().isEmpty()
-                    && paths.apply(e.getExpr()) instanceof FieldPath p) {
+                    && fast.apply(e.getExpr()) instanceof FieldPath p) {
                 pieces.add(p);
             } else {
                 return new CompiledTemplate(root, null);
@@ -61,8 +61,8 @@ final class CompiledTemplate {
             if (piece instanceof String text) {
                 out.append(text);
             } else {
-                Object v = ((FieldPath) piece).read(state);
-                if (v == FieldPath.NOT_PLAIN) return null;
+                Object v = ((FieldPath) piece).evaluate(state);
+                if (v == FastExpression.NOT_PLAIN) return null;
                 out.append(v);
             }
             if (out.length() > maxChars) return null;

@@ -12,12 +12,9 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
  * without building a Jinjava interpreter. It answers only where the answer is certainly the one
  * Jinjava gives: the field and every map on the way are present and not null, and the value is a
  * string, number or boolean (which Jinjava returns unwrapped and prints with {@code toString()}).
- * In every other case {@link #read} says {@link #NOT_PLAIN} and the caller asks Jinjava.
  * Immutable; thread-safe.
  */
-final class FieldPath {
-    /** What {@link #read} returns when Jinjava has to answer. */
-    static final Object NOT_PLAIN = new Object();
+final class FieldPath implements FastExpression {
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private final String[] names;
 
@@ -25,17 +22,21 @@ final class FieldPath {
         this.names = names;
     }
 
-    /**
-     * The path an expression reads, or null when it does anything else. {@code tree} is the
-     * expression as Jinjava's parser reads it ({@code #{...}}): its shape must be identifiers and
-     * dots only, so a keyword such as {@code not} or {@code True} is never taken for a field.
-     */
+    /** The path a whole expression reads ({@code tree} being Jinjava's parse of it), or null. */
     static FieldPath of(String expression, Node tree) {
-        String e = expression.strip();
+        return tree instanceof AstEval && tree.getCardinality() == 1 ? ofNode(expression, tree.getChild(0)) : null;
+    }
+
+    /**
+     * The path {@code source} reads, or null when it does anything else. {@code node} is its
+     * parse: it must be identifiers and dots only, so that a keyword such as {@code not} or
+     * {@code True} is never taken for a field.
+     */
+    static FieldPath ofNode(String source, Node node) {
+        String e = source.strip();
         if (!PLAIN.matcher(e).matches()) return null;
         String[] names = e.split("\\.");
-        if (!(tree instanceof AstEval) || tree.getCardinality() != 1) return null;
-        Node n = tree.getChild(0);
+        Node n = node;
         for (int i = names.length - 1; i > 0; i--) {
             if (!(n instanceof AstDot)) return null;
             n = n.getChild(0);
@@ -44,8 +45,9 @@ final class FieldPath {
         return new FieldPath(names);
     }
 
-    /** The value at this path in {@code state}, or {@link #NOT_PLAIN}. */
-    Object read(Map<String, ?> state) {
+    /** The plain value at this path in {@code state}, or {@link #NOT_PLAIN}. */
+    @Override
+    public Object evaluate(Map<String, ?> state) {
         Object v = state.get(names[0]);
         for (int i = 1; i < names.length; i++) {
             if (!(v instanceof Map<?, ?> m)) return NOT_PLAIN;

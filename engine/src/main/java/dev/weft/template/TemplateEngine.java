@@ -50,7 +50,7 @@ public final class TemplateEngine {
     /** Bounds the parse caches, should a caller make templates without end. */
     private static final int MAX_CACHED = 10_000;
     private final ConcurrentHashMap<String, CompiledTemplate> templates = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Optional<FieldPath>> paths = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Optional<FastExpression>> fastForms = new ConcurrentHashMap<>();
     /** False only in tests, to compare the parse cache and the fast paths with Jinjava itself. */
     private final boolean fastPaths;
 
@@ -152,10 +152,10 @@ public final class TemplateEngine {
         return compiled(template.source()).substitute(state, jinjava.getGlobalConfig().getMaxOutputSize() / 3);
     }
 
-    /** What the field-read fast path alone gives, or {@link FieldPath#NOT_PLAIN}. For tests. */
-    Object readPlainly(Expression expression, Map<String, ?> state) {
-        FieldPath path = fieldPath(expression.source());
-        return path == null ? FieldPath.NOT_PLAIN : path.read(state);
+    /** What the fast path alone gives, or {@link FastExpression#NOT_PLAIN}. For tests. */
+    Object evaluatedPlainly(Expression expression, Map<String, ?> state) {
+        FastExpression fast = fast(expression.source());
+        return fast == null ? FastExpression.NOT_PLAIN : fast.evaluate(state);
     }
 
     /** The parsed form of a template's source, made once per distinct source (a workflow has few). */
@@ -164,23 +164,23 @@ public final class TemplateEngine {
         if (c != null) return c;
         JinjavaInterpreter parser = interpreter(Map.of());
         Node root = parser.parse(source);
-        c = CompiledTemplate.of(parser.getErrors().isEmpty() ? root : null, this::fieldPath);
+        c = CompiledTemplate.of(parser.getErrors().isEmpty() ? root : null, this::fast);
         if (templates.size() < MAX_CACHED) templates.putIfAbsent(source, c);
         return c;
     }
 
-    /** The field path an expression only reads, or null; remembered per distinct source. */
-    private FieldPath fieldPath(String expression) {
-        Optional<FieldPath> p = paths.get(expression);
-        if (p != null) return p.orElse(null);
-        FieldPath path;
+    /** The fast form of an expression (see {@link FastExpression}), or null; remembered per distinct source. */
+    private FastExpression fast(String expression) {
+        Optional<FastExpression> known = fastForms.get(expression);
+        if (known != null) return known.orElse(null);
+        FastExpression fast;
         try {
-            path = FieldPath.of(expression, syntax.build("#{" + expression + "}").getRoot());
+            fast = FastExpression.of(expression, syntax.build("#{" + expression + "}").getRoot());
         } catch (RuntimeException unparsable) {
-            path = null; // Jinjava reports it when it evaluates
+            fast = null; // Jinjava reports it when it evaluates
         }
-        if (paths.size() < MAX_CACHED) paths.putIfAbsent(expression, Optional.ofNullable(path));
-        return path;
+        if (fastForms.size() < MAX_CACHED) fastForms.putIfAbsent(expression, Optional.ofNullable(fast));
+        return fast;
     }
 
     /**
@@ -194,13 +194,16 @@ public final class TemplateEngine {
         return jinjava.getGlobalConfig().getInterpreterFactory().newInstance(jinjava, context, jinjava.getGlobalConfig());
     }
 
-    /** Evaluates an expression for one record; a plain field read skips the interpreter. */
+    /**
+     * Evaluates an expression for one record; a plain field read or a field compared with a
+     * number (see {@link FastExpression}) skips the interpreter.
+     */
     public Object evaluate(Expression expression, Map<String, ?> state) {
         if (fastPaths) {
-            FieldPath path = fieldPath(expression.source());
-            if (path != null) {
-                Object v = path.read(state);
-                if (v != FieldPath.NOT_PLAIN) return v;
+            FastExpression fast = fast(expression.source());
+            if (fast != null) {
+                Object v = fast.evaluate(state);
+                if (v != FastExpression.NOT_PLAIN) return v;
             }
         }
         JinjavaInterpreter interpreter = interpreter(state);

@@ -66,8 +66,12 @@ class TemplateFastPathTest {
                 "a.items", "a.keys", "None", "none", "True", "true", "loop", "a | length", "_u", "x_1.size", "grade.empty_",
                 "question ~ ''", "a.b.c.score", "items", "keys.b"));
         for (int i = 0; i < 200; i++) sources.add(path(random));
+        String[] ops = {"<", "<=", ">", ">=", " < ", " >= ", "==", " lt "};
+        String[] literals = {"6", "0", "6.5", "-1", "1e3", "0.0", "9223372036854775807", "'6'", "True", "a.b"};
+        for (int i = 0; i < 1500; i++) sources.add(path(random) + ops[random.nextInt(ops.length)] + literals[random.nextInt(literals.length)]);
         int plain = 0;
         int compared = 0;
+        int comparisons = 0;
         for (String source : sources) {
             Problems problems = new Problems();
             Expression e = FAST.expression(source, new Location("wf.yaml", 1, 1), problems);
@@ -78,11 +82,15 @@ class TemplateFastPathTest {
                 Object actual = value(() -> FAST.evaluate(e, state));
                 assertEquals(expected, actual, () -> source + " with " + state);
                 assertEquals(expected == null ? null : expected.getClass(), actual == null ? null : actual.getClass(), source);
-                if (FAST.readPlainly(e, state) != FieldPath.NOT_PLAIN) plain++;
+                if (FAST.evaluatedPlainly(e, state) != FastExpression.NOT_PLAIN) {
+                    plain++;
+                    if (expected instanceof Boolean && source.matches(".*[<>].*")) comparisons++;
+                }
                 compared++;
             }
         }
         assertTrue(plain > 1000, "the fast path answered " + plain + " of " + compared + ": too few to test it");
+        assertTrue(comparisons > 1000, "the fast path compared " + comparisons + " times: too few to test it");
     }
 
     @Test
