@@ -24,7 +24,8 @@ import java.util.Map;
  * its Retry-After header (see {@link HttpStatusException}). Thread-safe.
  */
 final class JdkHttpClient implements HttpClient {
-    private static final java.net.http.HttpClient SHARED = java.net.http.HttpClient.newBuilder()
+    /** One client (one connection pool) for every profile; {@link OpenAiModel} sends on it too. */
+    static final java.net.http.HttpClient SHARED = java.net.http.HttpClient.newBuilder()
             .version(java.net.http.HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();

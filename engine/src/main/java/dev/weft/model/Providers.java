@@ -17,18 +17,8 @@ public final class Providers {
         Duration timeout = p.timeout() == null ? Duration.ofSeconds(120) : p.timeout();
         return switch (p.provider()) {
             case ModelProfile.SIMULATED -> new SimulatedModel(p);
-            case ModelProfile.OPENAI -> new Langchain4jModel(p.name(), OpenAiChatModel.builder()
-                    .baseUrl(p.baseUrl() == null ? "https://api.openai.com/v1" : p.baseUrl())
-                    .apiKey(apiKey(p, environment))
-                    .modelName(p.model())
-                    .temperature(p.temperature())
-                    .topP(p.topP())
-                    .maxTokens(p.maxTokens())
-                    .seed(p.seed())
-                    .timeout(timeout)
-                    .maxRetries(0) // retries are ours: they honour Retry-After and are counted per step
-                    .httpClientBuilder(JdkHttpClient.builder())
-                    .build());
+            case ModelProfile.OPENAI -> openAi(p, p.baseUrl() == null ? "https://api.openai.com/v1" : p.baseUrl(),
+                    apiKey(p, environment), timeout);
             case ModelProfile.OLLAMA -> new Langchain4jModel(p.name(), OllamaChatModel.builder()
                     .baseUrl(p.baseUrl() == null ? "http://localhost:11434" : p.baseUrl())
                     .modelName(p.model())
@@ -42,6 +32,27 @@ public final class Providers {
                     .build());
             default -> throw new WeftException("model '" + p.name() + "': unknown provider '" + p.provider() + "'");
         };
+    }
+
+    /** Our own client for text requests, langchain4j's for requests with tools (see {@link OpenAiModel}). */
+    private static LanguageModel openAi(ModelProfile p, String baseUrl, String apiKey, Duration timeout) {
+        return new OpenAiModel(p, baseUrl, apiKey, timeout, langchain4jOpenAi(p, baseUrl, apiKey, timeout));
+    }
+
+    /** langchain4j's OpenAI client; package-private so that tests can compare the two. */
+    static LanguageModel langchain4jOpenAi(ModelProfile p, String baseUrl, String apiKey, Duration timeout) {
+        return new Langchain4jModel(p.name(), OpenAiChatModel.builder()
+                .baseUrl(baseUrl)
+                .apiKey(apiKey)
+                .modelName(p.model())
+                .temperature(p.temperature())
+                .topP(p.topP())
+                .maxTokens(p.maxTokens())
+                .seed(p.seed())
+                .timeout(timeout)
+                .maxRetries(0) // retries are ours: they honour Retry-After and are counted per step
+                .httpClientBuilder(JdkHttpClient.builder())
+                .build());
     }
 
     private static String apiKey(ModelProfile p, Map<String, String> environment) {
