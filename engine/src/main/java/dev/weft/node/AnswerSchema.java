@@ -46,10 +46,13 @@ final class AnswerSchema {
     private static final Pattern LENGTH = Pattern.compile("(\\d{1,9})(?:\\s*(\\.\\.)\\s*(\\d{1,9})?)?");
     private final ObjectNode schema;
     private final JsonSchema validator;
+    /** Accepts most good answers without the full validator; null if the schema is beyond it. */
+    private final PlainSchemaCheck quick;
 
     private AnswerSchema(ObjectNode schema) {
         this.schema = schema;
         this.validator = FACTORY.getSchema(schema);
+        this.quick = PlainSchemaCheck.of(schema);
     }
 
     static AnswerSchema defaultScore() {
@@ -349,6 +352,7 @@ final class AnswerSchema {
             String m = e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage();
             throw new IllegalArgumentException("the answer is not valid JSON: " + m);
         }
+        if (quick != null && quick.surelyValid(value)) return value;
         Set<ValidationMessage> errors = validator.validate(value);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("the JSON does not match the schema: "

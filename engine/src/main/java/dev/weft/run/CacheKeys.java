@@ -215,10 +215,7 @@ final class CacheKeys {
     }
 
     private static void number(MessageDigest d, int n) {
-        d.update((byte) (n >>> 24));
-        d.update((byte) (n >>> 16));
-        d.update((byte) (n >>> 8));
-        d.update((byte) n);
+        d.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
     }
 
     /** A node and a profile, by identity (their equals compares whole configurations). */

@@ -17,8 +17,8 @@ final class KeyFilter {
     private volatile boolean loaded;
 
     void add(String key) {
-        long h1 = hash(key, 0x9E3779B97F4A7C15L);
-        long h2 = hash(key, 0xC2B2AE3D27D4EB4FL) | 1;
+        long h1 = hash(key, 0);
+        long h2 = hash(key, 1) | 1;
         for (int i = 0; i < HASHES; i++) {
             int bit = (int) ((h1 + i * h2) >>> (64 - BITS_LOG2));
             long mask = 1L << (bit & 63);
@@ -30,8 +30,8 @@ final class KeyFilter {
     /** False only when the key is certainly not in the store. */
     boolean mightContain(String key) {
         if (!loaded) return true;
-        long h1 = hash(key, 0x9E3779B97F4A7C15L);
-        long h2 = hash(key, 0xC2B2AE3D27D4EB4FL) | 1;
+        long h1 = hash(key, 0);
+        long h2 = hash(key, 1) | 1;
         for (int i = 0; i < HASHES; i++) {
             int bit = (int) ((h1 + i * h2) >>> (64 - BITS_LOG2));
             if ((bits.get(bit >>> 6) & (1L << (bit & 63))) == 0) return false;
@@ -48,8 +48,24 @@ final class KeyFilter {
         return loaded;
     }
 
-    /** A 64-bit hash of the key's characters (keys are SHA-256 hex, but any string works). */
-    private static long hash(String s, long seed) {
+    /**
+     * The {@code part}-th (0 or 1) 64-bit hash of a key. Keys are SHA-256 hex, whose first 32
+     * digits already are two independent 64-bit hashes; any other string is hashed char by char.
+     */
+    private static long hash(String s, int part) {
+        if (s.length() >= 32) {
+            long h = 0;
+            for (int i = 16 * part; i < 16 * part + 16; i++) {
+                int digit = Character.digit(s.charAt(i), 16);
+                if (digit < 0) return mix(s, part == 0 ? 0x9E3779B97F4A7C15L : 0xC2B2AE3D27D4EB4FL);
+                h = (h << 4) | digit;
+            }
+            return h;
+        }
+        return mix(s, part == 0 ? 0x9E3779B97F4A7C15L : 0xC2B2AE3D27D4EB4FL);
+    }
+
+    private static long mix(String s, long seed) {
         long h = seed ^ s.length();
         for (int i = 0; i < s.length(); i++) {
             h = (h ^ s.charAt(i)) * 0x100000001B3L;
