@@ -48,9 +48,12 @@ final class AnswerSchema {
     private final JsonSchema validator;
     /** Accepts most good answers without the full validator; null if the schema is beyond it. */
     private final PlainSchemaCheck quick;
+    /** The schema as JSON text (what every judge prompt shows), written once. */
+    private final String text;
 
     private AnswerSchema(ObjectNode schema) {
         this.schema = schema;
+        this.text = schema.toString();
         this.validator = FACTORY.getSchema(schema);
         this.quick = PlainSchemaCheck.of(schema);
     }
@@ -308,7 +311,7 @@ final class AnswerSchema {
     Map<String, Object> ask(StepContext ctx, String profile, List<ChatMessage> prompt, int retries, String who) throws InterruptedException {
         List<ChatMessage> messages = new ArrayList<>(prompt.subList(0, prompt.size() - 1));
         messages.add(ChatMessage.user(prompt.get(prompt.size() - 1).text()
-                + "\n\nAnswer with only a JSON object that matches this JSON Schema:\n" + schema));
+                + "\n\nAnswer with only a JSON object that matches this JSON Schema:\n" + text));
         String problem = null;
         for (int attempt = 0; attempt <= retries; attempt++) {
             ModelResponse r = ctx.ask(profile, new ModelRequest(messages, schema));
@@ -327,6 +330,11 @@ final class AnswerSchema {
 
     JsonNode json() {
         return schema;
+    }
+
+    /** {@link #json()} as compact JSON text. */
+    String text() {
+        return text;
     }
 
     Set<String> fields() {

@@ -10,9 +10,7 @@ import dev.weft.model.ModelResponse;
 import dev.weft.model.ToolCall;
 import dev.weft.model.ToolSpec;
 import dev.weft.workflow.NodeDef;
-import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +32,7 @@ import java.util.Map;
 final class CacheKeys {
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
+    private static final ConcurrentHashMap<Identity, String> TREE_TEXT = new ConcurrentHashMap<>();
     /** Digests that have taken in a node's (and profile's) part of the key; cloned per key. */
     private static final ConcurrentHashMap<Prefix, MessageDigest> PREFIXES = new ConcurrentHashMap<>();
 
@@ -42,60 +41,114 @@ final class CacheKeys {
     /**
      * The request as canonical JSON: the cache key's "request" and the trace's record of it. Tool
      * calls, tool results and offered tools appear only when present, so a request without them
-     * has the same JSON (and key) it always had. Written field by field in name order (what
-     * {@code ORDER_MAP_ENTRIES_BY_KEYS} gives a map of the same entries) rather than through maps.
+     * has the same JSON (and key) it always had. Written by hand, field by field in name order,
+     * exactly as Jackson writes a map of the same entries sorted by name (tested against it).
      */
     static String requestJson(ModelRequest request) {
-        StringWriter out = new StringWriter(256);
-        try (JsonGenerator g = CANONICAL.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            if (request.answerSchema() != null) {
-                g.writeFieldName("answer_schema");
-                g.writeTree(request.answerSchema());
-            }
-            g.writeArrayFieldStart("messages");
-            for (ChatMessage m : request.messages()) {
-                g.writeStartObject();
-                g.writeStringField("content", m.text());
-                if (m.toolCallId() != null) g.writeStringField("name", m.toolName());
-                g.writeStringField("role", m.role().name().toLowerCase());
-                if (m.toolCallId() != null) g.writeStringField("tool_call_id", m.toolCallId());
-                if (!m.toolCalls().isEmpty()) {
-                    g.writeFieldName("tool_calls");
-                    writeCalls(g, m.toolCalls());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            if (!request.tools().isEmpty()) {
-                g.writeArrayFieldStart("tools");
-                for (ToolSpec t : request.tools()) {
-                    g.writeStartObject();
-                    g.writeStringField("description", t.description());
-                    g.writeStringField("name", t.name());
-                    g.writeFieldName("parameters");
-                    g.writeTree(t.parameters());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        StringBuilder j = new StringBuilder(256);
+        j.append('{');
+        if (request.answerSchema() != null) j.append("\"answer_schema\":").append(treeText(request.answerSchema())).append(',');
+        j.append("\"messages\":[");
+        boolean first = true;
+        for (ChatMessage m : request.messages()) {
+            if (!first) j.append(',');
+            first = false;
+            j.append("{\"content\":");
+            quote(j, m.text());
+            if (m.toolCallId() != null) quote(j.append(",\"name\":"), m.toolName());
+            quote(j.append(",\"role\":"), m.role().name().toLowerCase());
+            if (m.toolCallId() != null) quote(j.append(",\"tool_call_id\":"), m.toolCallId());
+            if (!m.toolCalls().isEmpty()) writeCalls(j.append(",\"tool_calls\":"), m.toolCalls());
+            j.append('}');
         }
-        return out.toString();
+        j.append(']');
+        if (!request.tools().isEmpty()) {
+            j.append(",\"tools\":[");
+            first = true;
+            for (ToolSpec t : request.tools()) {
+                if (!first) j.append(',');
+                first = false;
+                quote(j.append("{\"description\":"), t.description());
+                quote(j.append(",\"name\":"), t.name());
+                j.append(",\"parameters\":").append(treeText(t.parameters())).append('}');
+            }
+            j.append(']');
+        }
+        return j.append('}').toString();
     }
 
-    private static void writeCalls(JsonGenerator g, List<ToolCall> calls) throws IOException {
-        g.writeStartArray();
+    private static void writeCalls(StringBuilder j, List<ToolCall> calls) {
+        j.append('[');
+        boolean first = true;
         for (ToolCall c : calls) {
-            g.writeStartObject();
-            g.writeStringField("arguments", c.arguments());
-            g.writeStringField("id", c.id());
-            g.writeStringField("name", c.name());
-            g.writeEndObject();
+            if (!first) j.append(',');
+            first = false;
+            quote(j.append("{\"arguments\":"), c.arguments());
+            quote(j.append(",\"id\":"), c.id());
+            quote(j.append(",\"name\":"), c.name());
+            j.append('}');
         }
-        g.writeEndArray();
+        j.append(']');
+    }
+
+    /**
+     * A JSON string as Jackson writes it by default: quotes and backslashes escaped, control
+     * characters as \b \t \n \f \r or \\u00XX, everything else (non-ASCII too) as it is; null as null.
+     */
+    static void quote(StringBuilder j, String s) {
+        if (s == null) {
+            j.append("null");
+            return;
+        }
+        j.append('"');
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            j.append(s, from, i);
+            from = i + 1;
+            switch (c) {
+                case '"' -> j.append("\\\"");
+                case '\\' -> j.append("\\\\");
+                case '\b' -> j.append("\\b");
+                case '\t' -> j.append("\\t");
+                case '\n' -> j.append("\\n");
+                case '\f' -> j.append("\\f");
+                case '\r' -> j.append("\\r");
+                default -> j.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        j.append(s, from, s.length()).append('"');
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /**
+     * A JSON tree's compact text (what Jackson writes for it), kept per tree object: a judge sends
+     * the same answer schema object with every request. Trees are never changed once built.
+     */
+    private static String treeText(JsonNode tree) {
+        if (tree == null) return "null";
+        String text = TREE_TEXT.get(new Identity(tree));
+        if (text == null) {
+            text = tree.toString();
+            if (TREE_TEXT.size() >= 1024) TREE_TEXT.clear();
+            TREE_TEXT.put(new Identity(tree), text);
+        }
+        return text;
+    }
+
+    /** An object compared by identity (a JSON tree's equals walks the whole tree). */
+    private record Identity(Object o) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Identity i && i.o == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(o);
+        }
     }
 
     private static List<Map<String, Object>> calls(List<ToolCall> calls) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
 /**
@@ -25,6 +26,7 @@ final class CacheReads implements AutoCloseable {
     private final ArrayBlockingQueue<Reader> idle;
     private final List<Reader> opened = new ArrayList<>();
     private final KeyFilter keys = new KeyFilter();
+    private final AtomicBoolean loading = new AtomicBoolean();
     private boolean closed;
 
     CacheReads(DataSource source, String dbPath, int size) {
@@ -40,7 +42,8 @@ final class CacheReads implements AutoCloseable {
     }
 
     Optional<Store.CachedAnswer> get(String key) {
-        if (!keys.loaded()) loadKeys();
+        // One thread loads the keys; the others read SQLite meanwhile rather than wait for it.
+        if (!keys.loaded() && loading.compareAndSet(false, true)) loadKeys();
         if (!keys.mightContain(key)) return Optional.empty();
         Reader r = take();
         try {
@@ -56,12 +59,12 @@ final class CacheReads implements AutoCloseable {
     }
 
     /** Puts every key already in the store into the filter, once, before it may answer "absent". */
-    private synchronized void loadKeys() {
-        if (keys.loaded()) return;
+    private void loadKeys() {
         Reader r = take();
         try (Statement st = r.connection.createStatement(); ResultSet rs = st.executeQuery("SELECT key FROM cache")) {
             while (rs.next()) keys.add(rs.getString(1));
         } catch (SQLException e) {
+            loading.set(false); // the next read tries again
             throw new StoreException("cannot read the step cache of " + dbPath + ": " + e.getMessage(), e);
         } finally {
             idle.add(r);

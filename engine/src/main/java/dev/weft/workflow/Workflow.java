@@ -27,7 +27,12 @@ public record Workflow(
         Map<String, String> bundle,
         String hash) {
 
+    /** The edges that leave a node, in their order (a loop, not a stream: every step of every record asks). */
     public List<EdgeDef> edgesFrom(String node) {
-        return edges.stream().filter(e -> e.from().equals(node)).toList();
+        List<EdgeDef> out = new java.util.ArrayList<>(2);
+        for (EdgeDef e : edges) {
+            if (e.from().equals(node)) out.add(e);
+        }
+        return java.util.Collections.unmodifiableList(out);
     }
 }

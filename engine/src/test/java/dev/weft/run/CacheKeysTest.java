@@ -98,7 +98,8 @@ class CacheKeysTest {
     // ---- requests, and the map-based canonical JSON the request JSON has always been
 
     private static ModelRequest request(Random r) throws Exception {
-        String[] texts = {"Hello", "", "é 漢字 🙂 \"quoted\" \\ back\nslash\t", "{\"json\": 1}", "</script>"};
+        String[] texts = {"Hello", "", "é 漢字 🙂 \"quoted\" \\ back\nslash\t", "{\"json\": 1}", "</script>",
+                "\u0000\u0001\u0008\u000B\u000C\r\u001F\u007F\u0080\u2028\u2029 / \uD800 lone \uDC00", "\\u00e9 \\\"", "\uFEFF"};
         // (a message's text is never null; a tool call's arguments may be)
         List<ChatMessage> messages = new ArrayList<>();
         int n = 1 + r.nextInt(4);
