@@ -8,10 +8,21 @@ import java.security.NoSuchAlgorithmException;
  * thread-safe (each call gets its own digest).
  */
 public final class Digests {
+    /** Never updated: only cloned (a provider lookup per digest cost more than the hashing of a seed). */
+    private static final MessageDigest PROTOTYPE = lookUp();
+
     private Digests() {}
 
     /** A fresh SHA-256 digest; every JVM has one, so its absence is a broken runtime, not an input error. */
     public static MessageDigest sha256() {
+        try {
+            return (MessageDigest) PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return lookUp();
+        }
+    }
+
+    private static MessageDigest lookUp() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
