@@ -48,15 +48,20 @@ class StoreWriterFailureTest {
         }
         store.flush();
 
-        // Hold the writer so that what follows is queued and committed as one batch.
+        // Hold the writer so that what follows is queued and committed as one batch. Wait until it
+        // holds: the writer makes up its batch before applying it, so a write queued before that
+        // (on a busy machine) could still join the holding batch and be committed with it.
         CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
         store.write(h -> {
+            holding.countDown();
             try {
                 hold.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+        holding.await();
         for (int i = 0; i < 500; i++) store.write(h -> h.execute("INSERT INTO t VALUES (1000)"));
         store.write(h -> h.execute("INSERT INTO no_such_table VALUES (1)")); // fails mid-batch
         for (int i = 0; i < 500; i++) store.write(h -> h.execute("INSERT INTO t VALUES (2000)"));
