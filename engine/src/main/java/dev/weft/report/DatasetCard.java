@@ -37,10 +37,32 @@ public final class DatasetCard {
     /** The facts of the run the card describes. */
     public record Facts(String runId, Workflow workflow, Counters counters, boolean simulated, long finishedAt) {}
 
+    /**
+     * Writes the card as {@code README.md} beside the output, unless a README.md that Weft did not
+     * write is there (a workflow's own documentation, say): that one is left alone and the card goes
+     * to {@code <output name>.README.md}.
+     *
+     * @return where the card went
+     */
     public static Path write(Facts facts, Path output, QualityReport quality) throws IOException {
-        Path card = output.toAbsolutePath().getParent().resolve("README.md");
+        Path folder = output.toAbsolutePath().getParent();
+        Path card = folder.resolve("README.md");
+        if (Files.exists(card) && !writtenByWeft(card)) card = folder.resolve(stem(output.getFileName().toString()) + ".README.md");
         Files.writeString(card, render(facts, output, quality), StandardCharsets.UTF_8);
         return card;
+    }
+
+    private static final String MARKER = "<!-- Dataset card written by Weft: replaced by every completed run that writes beside it. -->";
+
+    private static boolean writtenByWeft(Path readme) throws IOException {
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        // Cards from before the marker carry Weft's tags in their front matter.
+        return text.contains(MARKER) || (text.startsWith("---\n") && text.contains("\ntags:\n- synthetic\n- weft\n"));
+    }
+
+    private static String stem(String file) {
+        int dot = file.lastIndexOf('.');
+        return dot > 0 ? file.substring(0, dot) : file;
     }
 
     static String render(Facts f, Path output, QualityReport quality) throws IOException {
@@ -59,6 +81,7 @@ public final class DatasetCard {
         b.append("tags:\n- synthetic\n- weft\n").append(f.simulated() ? "- simulated\n" : "");
         b.append("configs:\n- config_name: default\n  data_files: ").append(yaml(file)).append('\n');
         b.append("---\n\n");
+        b.append(MARKER).append("\n\n");
         b.append("# ").append(wf.name()).append("\n\n");
         if (!wf.description().isBlank()) b.append(wf.description().strip()).append("\n\n");
         if (f.simulated()) {
@@ -145,17 +168,23 @@ public final class DatasetCard {
                 .map(java.util.Map.Entry::getKey).toList();
     }
 
+    /** The fields of the first lines, in order of first appearance: records that took other branches may hold other fields. */
     private static List<String> firstLineFields(Path output) throws IOException {
-        List<String> out = new ArrayList<>();
-        if (!Files.exists(output)) return out;
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        if (!Files.exists(output)) return new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(output, StandardCharsets.UTF_8)) {
-            String line = r.readLine();
-            if (line == null || line.isBlank()) return out;
-            Iterator<String> names = JSON.readTree(line).fieldNames();
-            names.forEachRemaining(out::add);
+            String line;
+            for (int n = 0; n < FIELD_SAMPLE && (line = r.readLine()) != null; n++) {
+                if (line.isBlank()) continue;
+                Iterator<String> names = JSON.readTree(line).fieldNames();
+                names.forEachRemaining(out::add);
+            }
         }
-        return out;
+        return new ArrayList<>(out);
     }
+
+    /** How many output lines the card reads for the fields. */
+    private static final int FIELD_SAMPLE = 1000;
 
     static String sizeCategory(long n) {
         if (n < 1_000) return "n<1K";

@@ -273,8 +273,10 @@ public final class Runner {
     private String writeCard(Workflow wf, String runId, Counters counters, boolean simulated) {
         try {
             QualityReport quality = QualityReport.of(store, runId, wf, counters);
-            DatasetCard.write(new DatasetCard.Facts(runId, wf, counters, simulated, System.currentTimeMillis()), wf.sink().path(), quality);
-            return null;
+            java.nio.file.Path card = DatasetCard.write(new DatasetCard.Facts(runId, wf, counters, simulated, System.currentTimeMillis()),
+                    wf.sink().path(), quality);
+            return card.getFileName().toString().equals("README.md") ? null
+                    : "the dataset card is " + card + " (the README.md beside the output was not written by Weft, so it was left alone)";
         } catch (java.io.IOException | WeftException e) {
             return "the dataset card could not be written: " + e.getMessage();
         }

@@ -162,6 +162,31 @@ class QualityReportTest {
         }
     }
 
+    @Test
+    void aReadmeTheUserWroteBesideTheOutputIsLeftAloneAndTheCardGoesBesideIt() throws Exception {
+        Path wf = workflow();
+        Files.createDirectories(dir.resolve("out"));
+        Files.writeString(dir.resolve("out/README.md"), "# My notes on this folder\n");
+        try (Store store = Store.open(dir.resolve("weft.db"))) {
+            Runner runner = new Runner(new WorkflowLoader(NodeKinds.builtIn(), TEMPLATES), TEMPLATES, store);
+            RunResult r = runner.start(wf, RunOptions.defaults().withConcurrency(4), new RunMonitor());
+            assertEquals(RunStatus.COMPLETED, r.status(), r.message());
+            assertEquals("# My notes on this folder\n", Files.readString(dir.resolve("out/README.md")));
+            String card = Files.readString(dir.resolve("out/data.README.md"));
+            assertTrue(card.startsWith("---\npretty_name: \"bilingual\""), card);
+            assertTrue(r.message().contains("data.README.md") && r.message().contains("was not written by Weft"), r.message());
+            // A card Weft wrote is Weft's to replace.
+            Files.delete(dir.resolve("out/README.md"));
+            Files.move(dir.resolve("out/data.README.md"), dir.resolve("out/README.md"));
+            Files.writeString(dir.resolve("out/README.md"), Files.readString(dir.resolve("out/README.md")).replace("Generated with", "Old card, generated with"));
+            RunResult again = runner.start(wf, RunOptions.defaults().withConcurrency(4), new RunMonitor());
+            assertEquals(RunStatus.COMPLETED, again.status(), again.message());
+            assertEquals(null, again.message());
+            assertFalse(Files.readString(dir.resolve("out/README.md")).contains("Old card"), "replaced");
+            assertFalse(Files.exists(dir.resolve("out/data.README.md")));
+        }
+    }
+
     private static List<String> iterate(JsonNode object) {
         List<String> names = new java.util.ArrayList<>();
         object.fieldNames().forEachRemaining(names::add);
