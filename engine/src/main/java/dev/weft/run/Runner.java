@@ -148,6 +148,7 @@ public final class Runner {
     private RunResult execute(Workflow wf, RunRow run, RunOptions options, ModelGateway gateway, RunMonitor monitor, boolean resuming) {
         long t0 = System.nanoTime();
         String runId = run.id();
+        store.refreshCacheKeys(); // answers another process (a CLI run beside `weft serve`) wrote since this store was opened
         Counters before = resuming ? store.countersFromRows(runId) : Counters.ZERO;
         monitor.start(runId, before, resuming ? before.done() + before.filtered() : 0);
         countInBackground(wf, options, monitor, runId);

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +26,8 @@ final class CacheReads implements AutoCloseable {
     private final List<Reader> opened = new ArrayList<>();
     private final KeyFilter keys = new KeyFilter();
     private final AtomicBoolean loading = new AtomicBoolean();
+    /** The highest cache rowid the filter holds: what another process wrote later has higher ones. */
+    private volatile long loadedUpTo = -1;
     private boolean closed;
 
     CacheReads(DataSource source, String dbPath, int size) {
@@ -60,16 +61,40 @@ final class CacheReads implements AutoCloseable {
 
     /** Puts every key already in the store into the filter, once, before it may answer "absent". */
     private void loadKeys() {
-        Reader r = take();
-        try (Statement st = r.connection.createStatement(); ResultSet rs = st.executeQuery("SELECT key FROM cache")) {
-            while (rs.next()) keys.add(rs.getString(1));
-        } catch (SQLException e) {
+        try {
+            loadKeysAfter(-1);
+        } catch (StoreException e) {
             loading.set(false); // the next read tries again
+            throw e;
+        }
+        keys.markLoaded();
+    }
+
+    /**
+     * Adds the keys other processes wrote since the filter was loaded (a CLI run beside a long-lived
+     * {@code weft serve}, or two runs on one store), so that a run started now finds their answers.
+     */
+    synchronized void refresh() {
+        if (keys.loaded()) loadKeysAfter(loadedUpTo);
+    }
+
+    private synchronized void loadKeysAfter(long rowid) {
+        Reader r = take();
+        try (PreparedStatement st = r.connection.prepareStatement("SELECT rowid, key FROM cache WHERE rowid > ?")) {
+            st.setLong(1, rowid);
+            long max = rowid;
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    max = Math.max(max, rs.getLong(1));
+                    keys.add(rs.getString(2));
+                }
+            }
+            loadedUpTo = max;
+        } catch (SQLException e) {
             throw new StoreException("cannot read the step cache of " + dbPath + ": " + e.getMessage(), e);
         } finally {
             idle.add(r);
         }
-        keys.markLoaded();
     }
 
     /** An idle reader, opening one while fewer than {@code size} exist; else waits for one. */

@@ -331,11 +331,16 @@ public final class Store implements AutoCloseable {
     /**
      * Just the remembered answer for a key: the hot path of every model step, so it reads only
      * the columns a step needs (the stored request can be kilobytes), through {@link CacheReads}.
-     * It sees every answer in the store when the first lookup ran and every one this object has
-     * written since; an answer another process writes meanwhile is seen by the next run.
+     * It sees every answer in the store when the first lookup ran or {@link #refreshCacheKeys()} was
+     * last called, and every one this object has written since.
      */
     public Optional<CachedAnswer> cachedAnswer(String key) {
         return cacheReads.get(key);
+    }
+
+    /** Lets {@link #cachedAnswer} see the answers other processes have written into this store since; a run calls it when it starts. */
+    public void refreshCacheKeys() {
+        cacheReads.refresh();
     }
 
     /** A remembered answer and its token counts. Immutable. */

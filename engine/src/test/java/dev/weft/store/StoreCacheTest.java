@@ -22,6 +22,24 @@ class StoreCacheTest {
     }
 
     @Test
+    void answersAnotherProcessWroteAreFoundOnceARunStartsAgain() {
+        // `weft serve` keeps one store open for its life while CLI runs write into the same file.
+        Path db = dir.resolve("shared.db");
+        try (Store server = Store.open(db); Store cli = Store.open(db)) {
+            assertEquals(Optional.empty(), server.cachedAnswer("first"), "the server's first lookup loads the keys");
+            cli.cachePut(entry("from-cli", "paid for once"), false);
+            cli.flush();
+            server.refreshCacheKeys(); // what Runner does when a run starts or resumes
+            assertEquals(Optional.of(new Store.CachedAnswer("paid for once", 3, 4)), server.cachedAnswer("from-cli"));
+            for (int i = 0; i < 50; i++) cli.cachePut(entry("later-" + i, "v" + i), false);
+            cli.flush();
+            server.refreshCacheKeys();
+            for (int i = 0; i < 50; i++) assertEquals("v" + i, server.cachedAnswer("later-" + i).orElseThrow().text());
+            assertEquals(Optional.empty(), server.cachedAnswer("never-written"));
+        }
+    }
+
+    @Test
     void answersAreFoundBeforeAndAfterReopeningAndMissesStayMisses() {
         Path db = dir.resolve("weft.db");
         try (Store store = Store.open(db)) {
