@@ -137,7 +137,7 @@ public final class DedupKind extends AbstractNodeKind {
                         : String.format(Locale.ROOT, "%s %.2f", method.name().toLowerCase(Locale.ROOT), match.similarity());
                 return StepOutcome.drop("duplicate of " + match.entry().recordId() + " (" + how + ")");
             }
-            memory.add(new DedupMemory.Entry(ctx.order(), ctx.recordId(), probe));
+            memory.add(new DedupMemory.Entry(ctx.order(), ctx.recordId(), probe, false));
             return StepOutcome.write(Map.of()).withNote(memory.note(probe));
         }
 

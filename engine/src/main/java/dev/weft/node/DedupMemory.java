@@ -20,8 +20,11 @@ import java.util.Map;
  * The records one dedup node kept during a run, indexed for its method: by normalised text (every
  * method: equal texts are duplicates), by MinHash LSH band, or as a list of embedding vectors
  * (searched in full: exact, and fine for tens of thousands of kept records). A duplicate is
- * looked for among the kept records before the deciding one only, so restored records that come
- * after it do not count. Thread-safe.
+ * looked for among the kept records before the deciding one — the order gate makes that every
+ * record kept so far in a run — and among every record restored from an earlier attempt of a
+ * resumed run: those are written already, so a record retried now that duplicates a later one is
+ * the one dropped (an uninterrupted run would have kept it instead; the output holds no duplicate
+ * either way). Thread-safe.
  */
 final class DedupMemory implements OrderedMemory {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,8 +34,17 @@ final class DedupMemory implements OrderedMemory {
     /** A text as this memory compares it. */
     record Probe(String text, String key, long[] signature, float[] vector) {}
 
-    /** A kept record. */
-    record Entry(RecordOrder order, String recordId, Probe probe) {}
+    /**
+     * A kept record.
+     *
+     * @param restored kept in an earlier attempt of a resumed run (and already written)
+     */
+    record Entry(RecordOrder order, String recordId, Probe probe, boolean restored) {
+        /** Whether a record at {@code order} must not keep a text this entry duplicates. */
+        boolean counts(RecordOrder order) {
+            return restored || this.order.compareTo(order) < 0;
+        }
+    }
 
     /** The kept record a text duplicates, and how similar they are. */
     record Match(Entry entry, double similarity) {}
@@ -66,23 +78,23 @@ final class DedupMemory implements OrderedMemory {
         };
     }
 
-    /** The most similar kept record before {@code order} at or above the threshold (the earliest of equals), or null. */
+    /** The most similar kept record that counts for {@code order} at or above the threshold (the earliest of equals), or null. */
     synchronized Match find(RecordOrder order, Probe probe) {
         Match best = null;
         Entry same = byKey.get(probe.key());
-        if (same != null && same.order().compareTo(order) < 0) best = new Match(same, 1.0);
+        if (same != null && same.counts(order)) best = new Match(same, 1.0);
         if (method == Method.MINHASH) {
             Map<Entry, Boolean> seen = new IdentityHashMap<>();
             long[] keys = hasher.bandKeys(probe.signature());
             for (int b = 0; b < keys.length && b < bands.size(); b++) {
                 for (Entry e : bands.get(b).getOrDefault(keys[b], List.of())) {
-                    if (seen.put(e, Boolean.TRUE) != null || e.order().compareTo(order) >= 0) continue;
+                    if (seen.put(e, Boolean.TRUE) != null || !e.counts(order)) continue;
                     best = better(best, e, MinHasher.similarity(probe.signature(), e.probe().signature()));
                 }
             }
         } else if (method == Method.EMBEDDING) {
             for (Entry e : vectors) {
-                if (e.order().compareTo(order) >= 0) continue;
+                if (!e.counts(order)) continue;
                 best = better(best, e, TextEmbedder.cosine(probe.vector(), e.probe().vector()));
             }
         }
@@ -140,6 +152,6 @@ final class DedupMemory implements OrderedMemory {
         } else {
             probe = probe(text); // another embedder made the vector: make it again
         }
-        add(new Entry(order, recordId, probe));
+        add(new Entry(order, recordId, probe, true));
     }
 }

@@ -264,6 +264,27 @@ class ExplodeDedupRunTest {
     }
 
     @Test
+    void aRecordRetriedOnResumeIsDroppedWhenALaterRecordKeptBeforeHoldsItsText() throws Exception {
+        // t0 fails at its first model call, t1 asks the same question and is kept and written. On resume, t0 is tried
+        // again: t1 is written already, so t0 is the duplicate — the output never holds the same question twice.
+        topics("rivers", "deserts");
+        server.answer("Questions about rivers", "Why do rivers meander?");
+        server.answer("Questions about deserts", "Why do rivers meander?");
+        server.failFirst("Questions about rivers", 1, 400);
+        Path wf = dir.resolve("wf.yaml");
+        Files.writeString(wf, DEDUP_FLOW.formatted("retried", MODELS, "method: exact").replace("BASE_URL", server.baseUrl()));
+        try (Store store = Store.open(dir.resolve("retried.db"))) {
+            Runner runner = new Runner(new WorkflowLoader(NodeKinds.builtIn(), TEMPLATES), TEMPLATES, store);
+            RunResult first = runner.start(wf, RunOptions.defaults().withConcurrency(4), new RunMonitor());
+            assertEquals(1, first.counters().failed(), first.message());
+            RunResult resumed = runner.resume(first.runId(), dev.weft.workflow.Overrides.NONE, null, java.util.Map.of(), new RunMonitor());
+            assertEquals(RunStatus.COMPLETED, resumed.status(), resumed.message());
+        }
+        assertEquals(List.of("t0/0|filtered|duplicate of t1/0 (exact)", "t1/0|done|"), decisions("retried.db"));
+        assertEquals(1, lines("retried.jsonl").size());
+    }
+
+    @Test
     void minhashDedupDropsNearDuplicatesAboveTheThreshold() throws Exception {
         topics("bees", "ants");
         server.answer("Questions about bees", "How do honey bees turn flower nectar into honey?\nWhy do honey bees dance inside the hive?");
