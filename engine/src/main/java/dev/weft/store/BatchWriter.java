@@ -114,7 +114,8 @@ final class BatchWriter implements AutoCloseable {
 
         /** What the row holds while queued, in KiB: its strings (up to 2 bytes a char) and the objects around them. */
         int kib() {
-            return (int) Math.min(QUEUED_KB, 1 + (2 * chars + 512) / 1024);
+            // At most a quarter of the room: one huge row must not wait for an empty queue while small ones keep coming.
+            return (int) Math.min(QUEUED_KB / 4, 1 + (2 * chars + 512) / 1024);
         }
 
         @Override
