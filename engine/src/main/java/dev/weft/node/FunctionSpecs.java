@@ -128,6 +128,15 @@ final class FunctionSpecs {
             throw new StepFailedException(where + ": `parameters.properties` must map each parameter's name to its schema, found "
                     + describe(p.get("properties")));
         }
+        // A required parameter the schema does not define could never be given: every call would fail, and the
+        // trajectory would still look like valid tool-use data.
+        if (p.path("required").isArray()) {
+            for (JsonNode r : p.get("required")) {
+                if (r.isTextual() && !p.path("properties").has(r.asText())) {
+                    throw new StepFailedException(where + ": `required` names '" + r.asText() + "', which `parameters.properties` does not define");
+                }
+            }
+        }
         Set<ValidationMessage> invalid = Meta.SCHEMA.validate(p);
         if (!invalid.isEmpty()) {
             throw new StepFailedException(where + ": `parameters` is not a valid JSON Schema: "

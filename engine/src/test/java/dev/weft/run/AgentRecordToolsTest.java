@@ -213,6 +213,7 @@ class AgentRecordToolsTest {
                 {"id": "bad_params", "task": "Params.", "apis": [{"name": "ping", "parameters": [{"type": "string"}]}]}
                 {"id": "bad_schema", "task": "Schema.", "apis": [{"name": "ping", "parameters": {"type": "object", "properties": {"x": {"minLength": "two"}}}}]}
                 {"id": "unknown_call", "task": "Unknown.", "apis": [{"name": "ping"}]}
+                {"id": "undefined_required", "task": "Required.", "apis": [{"name": "ping", "parameters": {"type": "object", "properties": {}, "required": ["zz"]}}]}
                 """;
         server.toolCalls("Task unknown_call:", "pong {}");
         Path wf = workflow(records, RECORD_TOOLS + "\n      - calculator");
@@ -239,6 +240,7 @@ class AgentRecordToolsTest {
                     + " \"properties\": {...}}) or a list of parameters ({name, type, description, required}), found"
                     + " {\"properties\":{\"x\":{\"type\":\"string\"}}}");
             expected.put("bad_params", "`from: apis`, item 1 ('ping'), parameter 1 has no `name`");
+            expected.put("undefined_required", "`from: apis`, item 1 ('ping'): `required` names 'zz', which `parameters.properties` does not define");
             expected.forEach((id, message) -> {
                 RecordRow row = rows.get(id);
                 assertEquals(RecordStatus.FAILED, row.status(), id);
@@ -254,7 +256,7 @@ class AgentRecordToolsTest {
             assertEquals(RecordStatus.DONE, unknown.status(), unknown.error());
             assertEquals("error: there is no tool named 'pong'; the tools are: ping, calculator",
                     JSON.readTree(unknown.stateJson()).at("/solve/messages/2/content").asText(), "an unknown name goes back to the model");
-            assertEquals(14 - expected.size() - 1, r.counters().done());
+            assertEquals(15 - expected.size() - 1, r.counters().done());
         }
     }
 
