@@ -87,6 +87,9 @@ final class RecordRun {
     private Result walk() throws InterruptedException {
         RecordRow before = previous == null ? null : previous.row(path);
         if (before != null && before.status() == RecordStatus.FAILED) run.monitor().unrecord(RecordStatus.FAILED); // another try
+        // What an ordered node (dedup) decided for this record in an attempt that did not finish must not be restored by a
+        // later resume once this attempt settles another way (e.g. dropped before the node): it decides afresh now.
+        if (run.resuming() && run.gate().active()) run.store().clearNotes(run.runId(), seq, path);
         String current;
         if (after == null) {
             current = run.workflow().start();

@@ -9,8 +9,8 @@ import dev.weft.workflow.Workflow;
 
 /**
  * What every record of one run shares: the workflow, the models, the store, the corpus indexes, the cache mode, the
- * counters, the output format (null without a sink) and the order gate. Immutable; its parts are
- * thread-safe.
+ * counters, the output format (null without a sink), the order gate, and whether the run is resumed (records then
+ * start over what an earlier attempt left). Immutable; its parts are thread-safe.
  */
 record RunScope(Workflow workflow, String runId, TemplateEngine templates, ModelGateway models, Store store, CorpusIndexes indexes,
-                CacheMode cacheMode, RunMonitor monitor, OutputFormat format, OrderGate gate) {}
+                CacheMode cacheMode, RunMonitor monitor, OutputFormat format, OrderGate gate, boolean resuming) {}

@@ -162,7 +162,7 @@ public final class Runner {
         OrderGate gate = new OrderGate(wf);
         // Corpus indexes are loaded or built on first use, once for the whole run.
         CorpusIndexes indexes = new CorpusIndexes(store, TextEmbedder.builtIn(), monitor::activity);
-        RunScope scope = new RunScope(wf, runId, templates, gateway, store, indexes, options.cacheMode(), monitor, format, gate);
+        RunScope scope = new RunScope(wf, runId, templates, gateway, store, indexes, options.cacheMode(), monitor, format, gate, resuming);
         Settled settled = new Settled(runId, gate.active());
         RunStatus status = RunStatus.COMPLETED;
         String message = null;

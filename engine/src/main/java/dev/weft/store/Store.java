@@ -314,6 +314,15 @@ public final class Store implements AutoCloseable {
                 .list());
     }
 
+    /** Forgets the notes of one record's steps (exactly this seq and path, not its children's): it is about to run again. */
+    public void clearNotes(String runId, long seq, String path) {
+        writer.submit(new BatchWriter.Prepared("UPDATE steps SET note = NULL WHERE run_id = ? AND seq = ? AND path = ? AND note IS NOT NULL", ps -> {
+            ps.setString(1, runId);
+            ps.setLong(2, seq);
+            ps.setString(3, path);
+        }));
+    }
+
     /** A note an ordered node left with a step: the record's place, the node and the note. Immutable. */
     public record Note(long seq, String path, String node, String note) {}
 

@@ -285,6 +285,46 @@ class ExplodeDedupRunTest {
     }
 
     @Test
+    void whatDedupKeptInAnAttemptThatDidNotFinishIsForgottenWhenTheRecordSettlesAnotherWay() throws Exception {
+        // r0 is kept at the dedup node, then fails after it. Resumed, its first node (cache: false) now answers something the
+        // filter drops before the dedup node, so r0 ends filtered there. r2 failed before the dedup node twice; resumed once more,
+        // it holds r0's old text — and must be kept: r0's final attempt never kept that text.
+        topics("r0", "r1", "r2");
+        Path wf = dir.resolve("wf.yaml");
+        Files.writeString(wf, """
+                name: stale
+                %s
+                source: {path: topics.jsonl, id: id}
+                nodes:
+                  ask: {kind: llm, model: writer, prompt: "Question for {{ topic }}", cache: false}
+                  check: {kind: filter, drop: "'DROP' in ask", reason: dropped upstream}
+                  unique: {kind: dedup, field: ask}
+                  finish: {kind: llm, model: writer, prompt: "Finish {{ topic }}"}
+                edges:
+                  - ask -> check -> unique -> finish -> END
+                sink: {path: stale.jsonl, map: {id: id, ask: ask}}
+                """.formatted(MODELS).replace("BASE_URL", server.baseUrl()));
+        server.answer("Question for r0", "Alpha question");
+        server.answer("Question for r1", "Beta question");
+        server.answer("Question for r2", "Alpha question");
+        server.failFirst("Finish r0", 1, 400);
+        server.failFirst("Question for r2", 2, 400);
+        try (Store store = Store.open(dir.resolve("stale.db"))) {
+            Runner runner = new Runner(new WorkflowLoader(NodeKinds.builtIn(), TEMPLATES), TEMPLATES, store);
+            RunResult first = runner.start(wf, RunOptions.defaults().withConcurrency(1), new RunMonitor());
+            assertEquals(2, first.counters().failed(), first.message());
+            server.clearAnswers();
+            server.answer("Question for r0", "DROP this one");
+            server.answer("Question for r2", "Alpha question");
+            RunResult second = runner.resume(first.runId(), dev.weft.workflow.Overrides.NONE, null, java.util.Map.of(), new RunMonitor());
+            assertEquals(1, second.counters().failed(), second.message());
+            RunResult third = runner.resume(first.runId(), dev.weft.workflow.Overrides.NONE, null, java.util.Map.of(), new RunMonitor());
+            assertEquals(RunStatus.COMPLETED, third.status(), third.message());
+        }
+        assertEquals(List.of("t0|filtered|dropped upstream", "t1|done|", "t2|done|"), decisions("stale.db"));
+    }
+
+    @Test
     void minhashDedupDropsNearDuplicatesAboveTheThreshold() throws Exception {
         topics("bees", "ants");
         server.answer("Questions about bees", "How do honey bees turn flower nectar into honey?\nWhy do honey bees dance inside the hive?");
