@@ -1,5 +1,6 @@
 package dev.weft.model;
 
+import dev.weft.internal.Utf16;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -49,7 +50,7 @@ final class Langchain4jModel implements LanguageModel {
             throw Failures.classify(profile, e);
         }
         AiMessage ai = response.aiMessage();
-        String text = ai == null || ai.text() == null ? "" : wellFormed(ai.text());
+        String text = ai == null || ai.text() == null ? "" : Utf16.wellFormed(ai.text());
         TokenUsage usage = response.tokenUsage();
         int in = usage == null || usage.inputTokenCount() == null ? request.estimatedTokens() : usage.inputTokenCount();
         int out = usage == null || usage.outputTokenCount() == null ? Math.max(1, text.length() / 4) : usage.outputTokenCount();
@@ -61,7 +62,7 @@ final class Langchain4jModel implements LanguageModel {
                 ToolExecutionRequest t = asked.get(i);
                 // Ollama gives no ids; the result message must still name its call.
                 String id = t.id() == null || t.id().isBlank() ? "call_" + i : t.id();
-                calls.add(new ToolCall(id, t.name() == null ? "" : t.name(), t.arguments() == null ? "{}" : wellFormed(t.arguments())));
+                calls.add(new ToolCall(id, t.name() == null ? "" : t.name(), t.arguments() == null ? "{}" : Utf16.wellFormed(t.arguments())));
             }
         }
         return new ModelResponse(text, in, out, finish, calls);
@@ -81,28 +82,5 @@ final class Langchain4jModel implements LanguageModel {
             out.add(b.build());
         }
         return out;
-    }
-
-    /**
-     * The answer with every lone UTF-16 surrogate replaced by U+FFFD. A JSON string escape can
-     * decode to one, and no UTF-8 file can hold it: left in, it failed the sink's write and with it
-     * the whole run. Invalid UTF-8 bytes in a body already arrive as U+FFFD, so both read alike.
-     */
-    static String wellFormed(String s) {
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-            if (pair) {
-                if (b != null) b.append(c).append(s.charAt(i + 1));
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                if (b == null) b = new StringBuilder(s.length()).append(s, 0, i);
-                b.append('\uFFFD');
-            } else if (b != null) {
-                b.append(c);
-            }
-        }
-        return b == null ? s : b.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.weft.model;
 
+import dev.weft.internal.Utf16;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,7 +124,7 @@ final class OpenAiModel implements LanguageModel {
         if (!message.isObject()) throw malformed("it has no choices[0].message");
         JsonNode content = message.path("content");
         if (!content.isMissingNode() && !content.isNull() && !content.isTextual()) throw malformed("choices[0].message.content is not a string");
-        String text = content.isTextual() ? Langchain4jModel.wellFormed(content.asText()) : "";
+        String text = content.isTextual() ? Utf16.wellFormed(content.asText()) : "";
         JsonNode usage = root.path("usage");
         JsonNode prompt = usage.path("prompt_tokens");
         JsonNode completion = usage.path("completion_tokens");
@@ -142,7 +143,7 @@ final class OpenAiModel implements LanguageModel {
     private static ToolCall call(JsonNode id, JsonNode function, int index) {
         String i = id == null || !id.isTextual() || id.asText().isBlank() ? "call_" + index : id.asText();
         String name = function.path("name").isTextual() ? function.path("name").asText() : "";
-        String arguments = function.path("arguments").isTextual() ? Langchain4jModel.wellFormed(function.path("arguments").asText()) : "{}";
+        String arguments = function.path("arguments").isTextual() ? Utf16.wellFormed(function.path("arguments").asText()) : "{}";
         return new ToolCall(i, name, arguments);
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.node;
 
+import dev.weft.internal.Utf16;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
@@ -412,13 +413,13 @@ public final class AgentKind extends AbstractNodeKind {
             long seed = new SplittableRandom(ctx.seed() ^ callId.hashCode() * 0x9E3779B97F4A7C15L).nextLong();
             try {
                 String result = tool.call(arguments, new CallContext(ctx, ctx.recordId(), name, callId, seed));
-                return result == null ? "" : wellFormed(result);
+                return result == null ? "" : Utf16.wellFormed(result);
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
                 String m = e.getMessage();
-                return "error: " + wellFormed(m == null || m.isBlank() ? e.getClass().getSimpleName() : m);
+                return "error: " + Utf16.wellFormed(m == null || m.isBlank() ? e.getClass().getSimpleName() : m);
             }
         }
 
@@ -473,23 +474,5 @@ public final class AgentKind extends AbstractNodeKind {
             out.add(tool);
         }
         return out;
-    }
-
-    /** Text with every lone UTF-16 surrogate replaced by U+FFFD: no UTF-8 file could hold it. */
-    static String wellFormed(String s) {
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                if (b != null) b.append(c).append(s.charAt(i + 1));
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                if (b == null) b = new StringBuilder(s.length()).append(s, 0, i);
-                b.append('\uFFFD');
-            } else if (b != null) {
-                b.append(c);
-            }
-        }
-        return b == null ? s : b.toString();
     }
 }
