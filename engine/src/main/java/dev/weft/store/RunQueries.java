@@ -1,7 +1,5 @@
 package dev.weft.store;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -166,7 +164,7 @@ public final class RunQueries {
         List<RunRow> all = read.withHandle(h -> h.createQuery("SELECT " + RUN_COLUMNS + """
                  FROM runs WHERE (:w IS NULL OR workflow_name = :w) AND (:s IS NULL OR status = :s)
                 ORDER BY created_at DESC, id DESC""")
-                .bind("w", workflow).bind("s", sqlStatus).map((rs, ctx) -> runRow(rs)).list());
+                .bind("w", workflow).bind("s", sqlStatus).map((rs, ctx) -> Store.runRow(rs, false)).list());
         List<RunRow> out = new ArrayList<>();
         int skipped = 0;
         for (RunRow r : all) {
@@ -461,20 +459,5 @@ public final class RunQueries {
     /** Escapes a LIKE pattern with '!' (Jdbi's parser reads a backslash before a quote as an escaped quote). */
     private static String likeEscape(String s) {
         return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
-    }
-
-    private static RunRow runRow(ResultSet rs) throws SQLException {
-        long total = rs.getLong("total");
-        Long totalOrNull = rs.wasNull() ? null : total;
-        long fin = rs.getLong("finished_at");
-        Long finished = rs.wasNull() ? null : fin;
-        return new RunRow(rs.getString("id"), rs.getString("workflow_name"), rs.getString("workflow_path"),
-                rs.getString("workflow_hash"), null, rs.getString("options"),
-                RunStatus.parse(rs.getString("status")), rs.getInt("simulated") == 1, rs.getLong("created_at"),
-                rs.getLong("updated_at"), finished, rs.getString("message"), totalOrNull,
-                new Counters(rs.getLong("done"), rs.getLong("failed"), rs.getLong("filtered"), rs.getLong("steps"),
-                        rs.getLong("calls"), rs.getLong("cache_hits"), rs.getLong("retries"), rs.getLong("tokens_in"),
-                        rs.getLong("tokens_out"), rs.getDouble("cost")),
-                rs.getString("output_path"), rs.getString("owner"));
     }
 }

@@ -134,13 +134,13 @@ public final class Store implements AutoCloseable {
 
     public Optional<RunRow> run(String id) {
         return read.withHandle(h -> h.createQuery("SELECT * FROM runs WHERE id = :id").bind("id", id)
-                .map((rs, ctx) -> runRow(rs)).findOne());
+                .map((rs, ctx) -> runRow(rs, true)).findOne());
     }
 
     /** Runs, newest first. */
     public List<RunRow> runs(int limit) {
         return read.withHandle(h -> h.createQuery("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT :n")
-                .bind("n", limit).map((rs, ctx) -> runRow(rs)).list());
+                .bind("n", limit).map((rs, ctx) -> runRow(rs, true)).list());
     }
 
     /** Run ids that start with {@code prefix} (so users can type a short prefix). */
@@ -405,13 +405,14 @@ public final class Store implements AutoCloseable {
         return s == null || s.isEmpty() ? List.of() : Arrays.asList(s.split(","));
     }
 
-    private static RunRow runRow(ResultSet rs) throws SQLException {
+    /** A runs row from a {@code SELECT *}; for query classes of this package too, which may leave out {@code bundle}. */
+    static RunRow runRow(ResultSet rs, boolean withBundle) throws SQLException {
         long total = rs.getLong("total");
         Long totalOrNull = rs.wasNull() ? null : total;
         long fin = rs.getLong("finished_at");
         Long finished = rs.wasNull() ? null : fin;
         return new RunRow(rs.getString("id"), rs.getString("workflow_name"), rs.getString("workflow_path"),
-                rs.getString("workflow_hash"), rs.getString("bundle"), rs.getString("options"),
+                rs.getString("workflow_hash"), withBundle ? rs.getString("bundle") : null, rs.getString("options"),
                 RunStatus.parse(rs.getString("status")), rs.getInt("simulated") == 1, rs.getLong("created_at"),
                 rs.getLong("updated_at"), finished, rs.getString("message"), totalOrNull,
                 new Counters(rs.getLong("done"), rs.getLong("failed"), rs.getLong("filtered"), rs.getLong("steps"),
