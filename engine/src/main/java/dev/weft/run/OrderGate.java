@@ -1,13 +1,12 @@
 package dev.weft.run;
 
+import dev.weft.graph.WorkflowGraph;
 import dev.weft.spi.OrderedMemory;
 import dev.weft.spi.RecordOrder;
 import dev.weft.workflow.EdgeDef;
 import dev.weft.workflow.NodeDef;
 import dev.weft.workflow.Workflow;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,6 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jgrapht.Graph;
+import org.jgrapht.traverse.BreadthFirstIterator;
 
 /**
  * Lets records through a run's ordered nodes (dedup) in record order, whatever order they arrive
@@ -45,20 +46,13 @@ final class OrderGate {
 
     /** For each node, the ordered nodes reachable from it (itself included). */
     private static Map<String, Set<String>> reachability(Workflow wf, Set<String> ordered) {
+        Graph<String, EdgeDef> g = WorkflowGraph.of(wf.nodes().keySet(), wf.edges());
         Map<String, Set<String>> out = new HashMap<>();
         for (String from : wf.nodes().keySet()) {
-            Set<String> seen = new HashSet<>();
-            Deque<String> todo = new ArrayDeque<>();
-            todo.add(from);
-            seen.add(from);
             Set<String> found = new HashSet<>();
-            while (!todo.isEmpty()) {
-                String v = todo.poll();
+            new BreadthFirstIterator<>(g, from).forEachRemaining(v -> {
                 if (ordered.contains(v)) found.add(v);
-                for (EdgeDef e : wf.edgesFrom(v)) {
-                    if (!e.to().equals(EdgeDef.END) && seen.add(e.to())) todo.add(e.to());
-                }
-            }
+            });
             out.put(from, found);
         }
         return out;
